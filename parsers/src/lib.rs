@@ -1,0 +1,15 @@
+//! netdiag-parsers: pure translations of foreign formats into netdiag-core types.
+//!
+//! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
+//! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
+//! - [`netlink`]: rtnetlink messages (links, addresses, routes, neighbours, FDB).
+//!
+//! No decoder performs I/O or panics on any input; every failure is a [`ParseError`] that names the
+//! file, line or document, and field.
+
+pub mod cluster;
+pub mod error;
+pub mod iproute2;
+pub mod netlink;
+
+pub use error::{Location, ParseError};

@@ -1,0 +1,357 @@
+//! The cluster's intent: Calico IPPools, nodes (Calico Node or Kubernetes Node with Calico
+//! annotations), IPAM blocks and affinities, FelixConfiguration, pods and the networking backend.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use super::MacAddr;
+
+/// `ipipMode` / `vxlanMode` of an IPPool. Unset means Never.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EncapMode {
+    #[default]
+    Never,
+    Always,
+    CrossSubnet,
+}
+
+impl EncapMode {
+    pub fn parse(s: &str) -> Option<EncapMode> {
+        // Calico v1 CRDs and old calicoctl output also use lower case ("always", "cross-subnet").
+        Some(match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "never" | "off" | "" => EncapMode::Never,
+            "always" => EncapMode::Always,
+            "crosssubnet" => EncapMode::CrossSubnet,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EncapMode::Never => "Never",
+            EncapMode::Always => "Always",
+            EncapMode::CrossSubnet => "CrossSubnet",
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        *self != EncapMode::Never
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AllowedUse {
+    Workload,
+    Tunnel,
+    LoadBalancer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpPool {
+    pub name: String,
+    pub cidr: IpNet,
+    /// Default 26 (IPv4) / 122 (IPv6) when the resource leaves it out.
+    pub block_size: u8,
+    pub ipip_mode: EncapMode,
+    pub vxlan_mode: EncapMode,
+    pub nat_outgoing: bool,
+    pub disabled: bool,
+    pub node_selector: Option<String>,
+    /// Empty means Workload + Tunnel.
+    pub allowed_uses: Vec<AllowedUse>,
+}
+
+/// How traffic to a pool's blocks travels, by Calico's precedence (VXLAN before IPIP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolType {
+    Vxlan,
+    Ipip,
+    NoEncap,
+    /// LoadBalancer-only pools: no routes at all.
+    None,
+}
+
+impl PoolType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PoolType::Vxlan => "vxlan",
+            PoolType::Ipip => "ipip",
+            PoolType::NoEncap => "no-encap",
+            PoolType::None => "none",
+        }
+    }
+}
+
+impl IpPool {
+    /// `poolTypeForPool` in Felix's L3 route resolver.
+    pub fn pool_type(&self) -> PoolType {
+        if self.allowed_uses == [AllowedUse::LoadBalancer] {
+            PoolType::None
+        } else if self.vxlan_mode.is_on() {
+            PoolType::Vxlan
+        } else if self.ipip_mode.is_on() {
+            PoolType::Ipip
+        } else {
+            PoolType::NoEncap
+        }
+    }
+
+    /// CrossSubnet if either mode says so (`getPoolInfo`).
+    pub fn cross_subnet(&self) -> bool {
+        self.vxlan_mode == EncapMode::CrossSubnet || self.ipip_mode == EncapMode::CrossSubnet
+    }
+
+    /// The pool's mode as a user would name it: `VXLAN CrossSubnet`, `IPIP Always`, `no-encap`.
+    pub fn mode_label(&self) -> String {
+        match self.pool_type() {
+            PoolType::Vxlan => format!("VXLAN {}", self.vxlan_mode.as_str()),
+            PoolType::Ipip => format!("IPIP {}", self.ipip_mode.as_str()),
+            PoolType::NoEncap => "no-encap (BGP)".to_string(),
+            PoolType::None => "LoadBalancer only".to_string(),
+        }
+    }
+}
+
+/// A cluster node as Calico sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeIntent {
+    pub name: String,
+    /// `spec.bgp.ipv4Address` / annotation `projectcalico.org/IPv4Address`, with its prefix
+    /// (`10.0.0.5/24`). Falls back to an InternalIP as a /32 when neither is set.
+    pub ipv4: Option<IpNet>,
+    pub ipv6: Option<IpNet>,
+    /// True when `ipv4` came from the BGP spec/annotation (Felix only builds VTEPs for those nodes).
+    pub has_bgp_spec: bool,
+    pub vxlan_tunnel_ip: Option<Ipv4Addr>,
+    pub vxlan_tunnel_mac: Option<MacAddr>,
+    pub vxlan_v6_tunnel_ip: Option<Ipv6Addr>,
+    pub vxlan_v6_tunnel_mac: Option<MacAddr>,
+    pub ipip_tunnel_ip: Option<Ipv4Addr>,
+    /// Kubernetes `status.addresses` of type InternalIP/ExternalIP, for matching a node to a host.
+    pub addresses: Vec<IpAddr>,
+    /// `spec.podCIDR(s)` of the Kubernetes Node (host-local IPAM, Flannel).
+    pub pod_cidrs: Vec<IpNet>,
+}
+
+impl NodeIntent {
+    /// Fills what `self` does not know from `other` (a Kubernetes Node and a Calico Node of the same
+    /// name describe one host). What `self` already says wins.
+    pub fn merge(&mut self, other: NodeIntent) {
+        if self.ipv4.is_none() || (!self.has_bgp_spec && other.has_bgp_spec) {
+            if other.ipv4.is_some() {
+                self.ipv4 = other.ipv4;
+                self.has_bgp_spec = other.has_bgp_spec;
+            }
+        }
+        self.ipv6 = self.ipv6.or(other.ipv6);
+        self.vxlan_tunnel_ip = self.vxlan_tunnel_ip.or(other.vxlan_tunnel_ip);
+        self.vxlan_tunnel_mac = self.vxlan_tunnel_mac.or(other.vxlan_tunnel_mac);
+        self.vxlan_v6_tunnel_ip = self.vxlan_v6_tunnel_ip.or(other.vxlan_v6_tunnel_ip);
+        self.vxlan_v6_tunnel_mac = self.vxlan_v6_tunnel_mac.or(other.vxlan_v6_tunnel_mac);
+        self.ipip_tunnel_ip = self.ipip_tunnel_ip.or(other.ipip_tunnel_ip);
+        for a in other.addresses {
+            if !self.addresses.contains(&a) {
+                self.addresses.push(a);
+            }
+        }
+        for c in other.pod_cidrs {
+            if !self.pod_cidrs.contains(&c) {
+                self.pod_cidrs.push(c);
+            }
+        }
+    }
+
+    pub fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        match self.ipv4?.addr() {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) => None,
+        }
+    }
+}
+
+/// One allocated address of an IPAM block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub ip: IpAddr,
+    /// `secondary.node`: the node the address is used on (for borrowed addresses).
+    pub node: Option<String>,
+    /// `secondary.type`: `vxlanTunnelAddress`, `ipipTunnelAddress`, … (absent for pods).
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub pod: Option<String>,
+    pub handle: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpamBlock {
+    pub name: String,
+    pub cidr: IpNet,
+    /// The affine node (`spec.affinity: host:NAME`), if any.
+    pub affinity: Option<String>,
+    pub allocations: Vec<Allocation>,
+    pub deleted: bool,
+}
+
+impl IpamBlock {
+    /// Allocations used on a node other than the block's affine node ("borrowed").
+    pub fn borrowed(&self) -> impl Iterator<Item = &Allocation> {
+        self.allocations.iter().filter(move |a| match (&a.node, &self.affinity) {
+            (Some(n), Some(aff)) => n != aff,
+            (Some(_), None) => true,
+            _ => false,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockAffinity {
+    pub name: String,
+    pub node: String,
+    pub cidr: IpNet,
+    /// `confirmed`, `pending`, `pendingDeletion`.
+    pub state: Option<String>,
+    pub deleted: bool,
+}
+
+/// FelixConfiguration fields that shape the dataplane. `None` means "not set" (Felix's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FelixConfig {
+    pub name: String,
+    pub vxlan_vni: Option<u32>,
+    pub vxlan_port: Option<u16>,
+    pub vxlan_mtu: Option<u32>,
+    pub vxlan_mtu_v6: Option<u32>,
+    pub ipip_mtu: Option<u32>,
+    pub vxlan_enabled: Option<bool>,
+    pub ipip_enabled: Option<bool>,
+    pub device_route_protocol: Option<u8>,
+    pub mtu_iface_pattern: Option<String>,
+    pub interface_prefix: Option<String>,
+    pub route_source: Option<String>,
+    pub remove_external_routes: Option<bool>,
+    pub program_cluster_routes: Option<String>,
+    pub bpf_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    pub ips: Vec<IpAddr>,
+    pub host_network: bool,
+}
+
+/// Calico's networking backend (`calico_backend` / `CALICO_NETWORKING_BACKEND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Bird,
+    Vxlan,
+    None,
+}
+
+impl Backend {
+    pub fn parse(s: &str) -> Option<Backend> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "bird" => Backend::Bird,
+            "vxlan" => Backend::Vxlan,
+            "none" => Backend::None,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Backend::Bird => "bird",
+            Backend::Vxlan => "vxlan",
+            Backend::None => "none",
+        }
+    }
+}
+
+/// Everything the cluster declares. Built by the parsers from files or the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterIntent {
+    pub pools: Vec<IpPool>,
+    pub nodes: Vec<NodeIntent>,
+    pub blocks: Vec<IpamBlock>,
+    pub affinities: Vec<BlockAffinity>,
+    pub felix: Vec<FelixConfig>,
+    pub pods: Vec<Pod>,
+    /// From the `calico-config` ConfigMap (`calico_backend`), when present.
+    pub backend: Option<Backend>,
+    /// `veth_mtu` from the `calico-config` ConfigMap ("0" = auto, kept as 0).
+    pub veth_mtu: Option<u32>,
+    /// Things the loader skipped or could not use (unknown kinds, duplicates), for the report.
+    pub notes: Vec<String>,
+}
+
+impl ClusterIntent {
+    pub fn node(&self, name: &str) -> Option<&NodeIntent> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The longest-prefix pool containing `net` (Felix's trie lookup).
+    pub fn pool_for(&self, net: &IpNet) -> Option<&IpPool> {
+        self.pools
+            .iter()
+            .filter(|p| p.cidr.contains(net))
+            .max_by_key(|p| p.cidr.prefix_len())
+    }
+
+    /// The effective Felix configuration for `node`: `default`, overlaid by `node.<name>`.
+    pub fn felix_for(&self, node: &str) -> FelixConfig {
+        let mut eff = self
+            .felix
+            .iter()
+            .find(|f| f.name == "default")
+            .cloned()
+            .unwrap_or_default();
+        let node_name = format!("node.{node}");
+        if let Some(n) = self.felix.iter().find(|f| f.name == node_name) {
+            macro_rules! overlay {
+                ($($f:ident),*) => { $( if n.$f.is_some() { eff.$f = n.$f.clone(); } )* };
+            }
+            overlay!(
+                vxlan_vni,
+                vxlan_port,
+                vxlan_mtu,
+                vxlan_mtu_v6,
+                ipip_mtu,
+                vxlan_enabled,
+                ipip_enabled,
+                device_route_protocol,
+                mtu_iface_pattern,
+                interface_prefix,
+                route_source,
+                remove_external_routes,
+                program_cluster_routes,
+                bpf_enabled
+            );
+        }
+        eff.name = node_name;
+        eff
+    }
+
+    /// Merges another intent (another file) into this one.
+    pub fn extend(&mut self, other: ClusterIntent) {
+        self.pools.extend(other.pools);
+        for node in other.nodes {
+            match self.nodes.iter_mut().find(|n| n.name == node.name) {
+                Some(existing) => existing.merge(node),
+                None => self.nodes.push(node),
+            }
+        }
+        self.blocks.extend(other.blocks);
+        self.affinities.extend(other.affinities);
+        self.felix.extend(other.felix);
+        self.pods.extend(other.pods);
+        self.backend = other.backend.or(self.backend);
+        self.veth_mtu = other.veth_mtu.or(self.veth_mtu);
+        self.notes.extend(other.notes);
+    }
+}
