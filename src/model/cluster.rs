@@ -20,12 +20,14 @@ pub enum EncapMode {
 impl EncapMode {
     pub fn parse(s: &str) -> Option<EncapMode> {
         // Calico v1 CRDs and old calicoctl output also use lower case ("always", "cross-subnet").
-        Some(match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
-            "never" | "off" | "" => EncapMode::Never,
-            "always" => EncapMode::Always,
-            "crosssubnet" => EncapMode::CrossSubnet,
-            _ => return None,
-        })
+        Some(
+            match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+                "never" | "off" | "" => EncapMode::Never,
+                "always" => EncapMode::Always,
+                "crosssubnet" => EncapMode::CrossSubnet,
+                _ => return None,
+            },
+        )
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -140,11 +142,10 @@ impl NodeIntent {
     /// Fills what `self` does not know from `other` (a Kubernetes Node and a Calico Node of the same
     /// name describe one host). What `self` already says wins.
     pub fn merge(&mut self, other: NodeIntent) {
-        if self.ipv4.is_none() || (!self.has_bgp_spec && other.has_bgp_spec) {
-            if other.ipv4.is_some() {
-                self.ipv4 = other.ipv4;
-                self.has_bgp_spec = other.has_bgp_spec;
-            }
+        let better = self.ipv4.is_none() || (!self.has_bgp_spec && other.has_bgp_spec);
+        if better && other.ipv4.is_some() {
+            self.ipv4 = other.ipv4;
+            self.has_bgp_spec = other.has_bgp_spec;
         }
         self.ipv6 = self.ipv6.or(other.ipv6);
         self.vxlan_tunnel_ip = self.vxlan_tunnel_ip.or(other.vxlan_tunnel_ip);
@@ -198,11 +199,13 @@ pub struct IpamBlock {
 impl IpamBlock {
     /// Allocations used on a node other than the block's affine node ("borrowed").
     pub fn borrowed(&self) -> impl Iterator<Item = &Allocation> {
-        self.allocations.iter().filter(move |a| match (&a.node, &self.affinity) {
-            (Some(n), Some(aff)) => n != aff,
-            (Some(_), None) => true,
-            _ => false,
-        })
+        self.allocations
+            .iter()
+            .filter(move |a| match (&a.node, &self.affinity) {
+                (Some(n), Some(aff)) => n != aff,
+                (Some(_), None) => true,
+                _ => false,
+            })
     }
 }
 

@@ -9,6 +9,7 @@ pub mod neigh;
 pub mod node;
 pub mod route;
 
+pub use cluster::ClusterIntent;
 pub use link::{IfAddr, IpipInfo, Link, LinkKind, OperState, VxlanInfo};
 pub use mac::MacAddr;
 pub use neigh::{FdbEntry, FdbState, NeighState, Neighbour};

@@ -110,3 +110,46 @@ pub struct FdbEntry {
     pub is_master: bool,
     pub state: Option<FdbState>,
 }
+
+impl std::fmt::Display for Neighbour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} dev {}", self.ip, self.dev)?;
+        if let Some(mac) = self.mac {
+            write!(f, " lladdr {mac}")?;
+        }
+        if self.router {
+            write!(f, " router")?;
+        }
+        if self.proxy {
+            write!(f, " proxy")?;
+        }
+        if let Some(s) = self.state {
+            write!(f, " {s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for FdbEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} dev {}", self.mac, self.dev)?;
+        if let Some(dst) = self.dst {
+            write!(f, " dst {dst}")?;
+        }
+        if let Some(v) = self.vlan {
+            write!(f, " vlan {v}")?;
+        }
+        if let Some(m) = &self.master {
+            write!(f, " master {m}")?;
+        }
+        if self.is_self {
+            write!(f, " self")?;
+        }
+        match self.state {
+            Some(FdbState::Permanent) => write!(f, " permanent")?,
+            Some(FdbState::Static) => write!(f, " static")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}

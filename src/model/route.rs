@@ -233,3 +233,62 @@ impl Route {
         }
     }
 }
+
+impl std::fmt::Display for Route {
+    /// iproute2's form, with the protocol always spelled out (as `ip -d route` does).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind != RouteType::Unicast {
+            write!(f, "{} ", self.kind.as_str())?;
+        }
+        if self.dst.prefix_len() == 0 {
+            write!(f, "default")?;
+        } else {
+            write!(f, "{}", self.dst)?;
+        }
+        if let Some(gw) = self.gateway {
+            write!(f, " via {gw}")?;
+        }
+        if let Some(dev) = &self.dev {
+            write!(f, " dev {dev}")?;
+        }
+        if self.table != Route::TABLE_MAIN {
+            write!(f, " table {}", self.table)?;
+        }
+        if let Some(p) = self.protocol {
+            write!(f, " proto {}", RouteProto::name(p))?;
+        }
+        if let Some(s) = self.scope {
+            if s != RouteScope::UNIVERSE {
+                write!(f, " scope {}", s.name())?;
+            }
+        }
+        if let Some(src) = self.src {
+            write!(f, " src {src}")?;
+        }
+        if let Some(m) = self.metric {
+            write!(f, " metric {m}")?;
+        }
+        if self.onlink {
+            write!(f, " onlink")?;
+        }
+        if self.linkdown {
+            write!(f, " linkdown")?;
+        }
+        if let Some(m) = self.mtu {
+            write!(f, " mtu {m}")?;
+        }
+        for nh in &self.nexthops {
+            write!(f, " nexthop")?;
+            if let Some(gw) = nh.gateway {
+                write!(f, " via {gw}")?;
+            }
+            if let Some(dev) = &nh.dev {
+                write!(f, " dev {dev}")?;
+            }
+            if nh.onlink {
+                write!(f, " onlink")?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,307 @@
+//! Derived facts every rule needs (§8 E1–E6): the local node's IP and prefix, its parent interface,
+//! the effective Felix settings, the host MTU, which encapsulations are on, the backend (stated or
+//! inferred), and each peer's node IP, VTEP and subnet relation.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
+
+use crate::calico;
+use crate::model::cluster::{Backend, ClusterIntent, FelixConfig, IpPool, NodeIntent, PoolType};
+use crate::model::{Link, MacAddr, NodeState, RouteProto};
+
+/// Where the backend came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendOrigin {
+    /// The calico-config ConfigMap says so.
+    Configured,
+    /// Inferred from evidence, which is named.
+    Inferred(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendInfo {
+    pub backend: Option<Backend>,
+    pub origin: BackendOrigin,
+}
+
+impl BackendInfo {
+    pub fn backend_label(&self) -> &'static str {
+        self.backend.map(|b| b.as_str()).unwrap_or("unknown")
+    }
+
+    /// Whether BIRD runs (and so programs IPIP and no-encap routes, unless Felix owns them).
+    pub fn bird(&self) -> bool {
+        self.backend == Some(Backend::Bird)
+    }
+}
+
+/// How traffic to one peer's blocks of one pool kind travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeerPath {
+    Direct,
+    Vxlan,
+    Ipip,
+    Fabric,
+}
+
+impl PeerPath {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PeerPath::Direct => "direct",
+            PeerPath::Vxlan => "vxlan",
+            PeerPath::Ipip => "ipip",
+            PeerPath::Fabric => "fabric",
+        }
+    }
+}
+
+/// A remote node as the local node's Felix sees it.
+#[derive(Debug, Clone)]
+pub struct Peer<'a> {
+    pub node: &'a NodeIntent,
+    pub ip: Option<Ipv4Addr>,
+    /// The local prefix contains this peer's IP (E6, before the pool's CrossSubnet test).
+    pub in_local_subnet: bool,
+    /// The peer's prefix contains the local IP (for asymmetry).
+    pub local_in_its_subnet: bool,
+    /// The VTEP Felix programs for it: tunnel IP and MAC, when it has both a BGP IP and a tunnel IP.
+    pub vtep: Option<(Ipv4Addr, MacAddr)>,
+}
+
+pub struct Context<'a> {
+    pub intent: &'a ClusterIntent,
+    pub state: &'a NodeState,
+    pub node: &'a NodeIntent,
+    pub felix: FelixConfig,
+    pub node_ip: Option<Ipv4Addr>,
+    pub node_net: Option<IpNet>,
+    /// The link that carries the node IP (E1).
+    pub parent: Option<&'a Link>,
+    /// (host MTU, true when it fell back to 1460).
+    pub host_mtu: Option<(u32, bool)>,
+    pub vxlan_enabled: bool,
+    pub ipip_enabled: bool,
+    pub backend: BackendInfo,
+    pub peers: Vec<Peer<'a>>,
+    pub peer_index: HashMap<&'a str, usize>,
+    pub vxlan_vni: u32,
+    pub vxlan_port: u16,
+    pub device_route_protocol: u8,
+    pub interface_prefix: String,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(intent: &'a ClusterIntent, state: &'a NodeState, node: &'a NodeIntent) -> Self {
+        let felix = intent.felix_for(&node.name);
+        let node_ip = node.ipv4_addr();
+        let node_net = node.ipv4;
+        let parent = node_ip.and_then(|ip| state.link_with_addr(IpAddr::V4(ip)));
+        let v4_pools = || intent.pools.iter().filter(|p| p.cidr.addr().is_ipv4());
+        // Felix enables an encapsulation when any IPv4 pool uses it, disabled pools included, unless
+        // FelixConfiguration overrides it (EncapsulationCalculator).
+        let vxlan_enabled = felix
+            .vxlan_enabled
+            .unwrap_or_else(|| v4_pools().any(|p| p.vxlan_mode.is_on()));
+        let ipip_enabled = felix
+            .ipip_enabled
+            .unwrap_or_else(|| v4_pools().any(|p| p.ipip_mode.is_on()));
+        let backend = infer_backend(intent, state);
+        let host_mtu = host_mtu(state, &felix);
+
+        let mut peers = Vec::with_capacity(intent.nodes.len());
+        let mut peer_index = HashMap::with_capacity(intent.nodes.len());
+        for other in intent.nodes.iter().filter(|n| n.name != node.name) {
+            let ip = other.ipv4_addr();
+            let in_local_subnet = match (node_net, ip) {
+                (Some(net), Some(ip)) => net.contains(&IpAddr::V4(ip)),
+                _ => false,
+            };
+            let local_in_its_subnet = match (other.ipv4, node_ip) {
+                (Some(net), Some(ip)) => net.contains(&IpAddr::V4(ip)),
+                _ => false,
+            };
+            // VXLANResolver: a VTEP needs spec.bgp.ipv4Address and an IPv4 VXLAN tunnel address.
+            let vtep = match (other.has_bgp_spec, ip, other.vxlan_tunnel_ip) {
+                (true, Some(_), Some(tun)) => Some((tun, vtep_mac(other))),
+                _ => None,
+            };
+            peer_index.insert(other.name.as_str(), peers.len());
+            peers.push(Peer {
+                node: other,
+                ip,
+                in_local_subnet,
+                local_in_its_subnet,
+                vtep,
+            });
+        }
+
+        let drp = felix
+            .device_route_protocol
+            .unwrap_or(calico::DEFAULT_DEVICE_ROUTE_PROTOCOL);
+        Context {
+            intent,
+            state,
+            node,
+            vxlan_vni: felix.vxlan_vni.unwrap_or(calico::DEFAULT_VXLAN_VNI),
+            vxlan_port: felix.vxlan_port.unwrap_or(calico::DEFAULT_VXLAN_PORT),
+            interface_prefix: felix
+                .interface_prefix
+                .clone()
+                .unwrap_or_else(|| calico::DEFAULT_INTERFACE_PREFIX.to_string()),
+            device_route_protocol: drp,
+            felix,
+            node_ip,
+            node_net,
+            parent,
+            host_mtu,
+            vxlan_enabled,
+            ipip_enabled,
+            backend,
+            peers,
+            peer_index,
+        }
+    }
+
+    pub fn peer(&self, name: &str) -> Option<&Peer<'a>> {
+        self.peer_index.get(name).map(|i| &self.peers[*i])
+    }
+
+    /// `calculateRouteProtocol`: blackholes, same-subnet and Felix no-encap/IPIP routes use 80 when
+    /// deviceRouteProtocol is the default 3, else the configured value.
+    pub fn felix_special_proto(&self) -> u8 {
+        if self.device_route_protocol == calico::DEFAULT_DEVICE_ROUTE_PROTOCOL {
+            RouteProto::FELIX
+        } else {
+            self.device_route_protocol
+        }
+    }
+
+    /// Whether Felix (not BIRD) programs routes of this pool kind (`programClusterRoutes`).
+    pub fn felix_owns(&self, kind: PoolType) -> bool {
+        let pcr = self
+            .felix
+            .program_cluster_routes
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match kind {
+            PoolType::Vxlan => true,
+            PoolType::Ipip => pcr == "enabled" || pcr == "enabledipiponly",
+            PoolType::NoEncap => pcr == "enabled" || pcr == "enablednoencaponly",
+            PoolType::None => false,
+        }
+    }
+
+    /// Whether anything programs routes of this kind: Felix, or BIRD when the backend is bird.
+    pub fn kind_programmed(&self, kind: PoolType) -> bool {
+        self.felix_owns(kind)
+            || (kind != PoolType::Vxlan
+                && self.backend.backend != Some(Backend::Vxlan)
+                && self.backend.backend != Some(Backend::None))
+    }
+
+    pub fn vxlan_mtu(&self) -> Option<u32> {
+        self.felix.vxlan_mtu.filter(|m| *m != 0).or_else(|| {
+            self.host_mtu
+                .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V4))
+        })
+    }
+
+    pub fn ipip_mtu(&self) -> Option<u32> {
+        self.felix.ipip_mtu.filter(|m| *m != 0).or_else(|| {
+            self.host_mtu
+                .map(|(m, _)| m.saturating_sub(calico::IPIP_OVERHEAD))
+        })
+    }
+
+    /// The pool a block or address belongs to.
+    pub fn pool_for(&self, net: &IpNet) -> Option<&'a IpPool> {
+        self.intent.pool_for(net)
+    }
+
+    /// Whether the local node would send to `peer` unencapsulated for a pool (E6).
+    pub fn same_subnet(&self, pool: &IpPool, peer: &Peer) -> bool {
+        pool.cross_subnet() && peer.in_local_subnet
+    }
+
+    pub fn is_workload_iface(&self, name: &str) -> bool {
+        name.starts_with(&self.interface_prefix)
+    }
+}
+
+/// The MAC peers use for a node's VTEP: its annotation, else the SHA-1 derivation.
+pub fn vtep_mac(node: &NodeIntent) -> MacAddr {
+    node.vxlan_tunnel_mac
+        .unwrap_or_else(|| calico::derived_vtep_mac(&node.name, false))
+}
+
+/// hostMTU (§2): the smallest MTU of oper-up links matching mtuIfacePattern, else 1460. A custom
+/// pattern cannot be evaluated without a regex engine in the core, so the parent's MTU stands in.
+fn host_mtu(state: &NodeState, felix: &FelixConfig) -> Option<(u32, bool)> {
+    state.links.as_ref()?;
+    if felix.mtu_iface_pattern.is_some() {
+        return None;
+    }
+    let min = state
+        .links()
+        .iter()
+        .filter(|l| calico::matches_default_mtu_iface_pattern(&l.name))
+        .filter(|l| l.is_up() != Some(false))
+        .filter_map(|l| l.mtu)
+        .min();
+    Some(match min {
+        Some(m) => (m, false),
+        None => (calico::FALLBACK_HOST_MTU, true),
+    })
+}
+
+/// The backend from the calico-config ConfigMap, else from evidence: BIRD-learnt routes mean bird; a
+/// VXLAN device with no BIRD routes and only VXLAN pools means vxlan.
+fn infer_backend(intent: &ClusterIntent, state: &NodeState) -> BackendInfo {
+    if let Some(b) = intent.backend {
+        return BackendInfo {
+            backend: Some(b),
+            origin: BackendOrigin::Configured,
+        };
+    }
+    let bird_routes = state
+        .routes()
+        .iter()
+        .filter(|r| r.protocol == Some(RouteProto::BIRD))
+        .count();
+    if bird_routes > 0 {
+        return BackendInfo {
+            backend: Some(Backend::Bird),
+            origin: BackendOrigin::Inferred(format!("{bird_routes} routes with proto bird")),
+        };
+    }
+    let only_vxlan = !intent.pools.is_empty()
+        && intent
+            .pools
+            .iter()
+            .all(|p| matches!(p.pool_type(), PoolType::Vxlan | PoolType::None));
+    if only_vxlan {
+        return BackendInfo {
+            backend: Some(Backend::Vxlan),
+            origin: BackendOrigin::Inferred(
+                "every pool uses VXLAN and no route has proto bird".to_string(),
+            ),
+        };
+    }
+    if state.routes.is_some() {
+        // Non-VXLAN pools with no BIRD routes at all: either BIRD is down or it is not running.
+        return BackendInfo {
+            backend: Some(Backend::Bird),
+            origin: BackendOrigin::Inferred(
+                "pools use IPIP or no encapsulation, which need BIRD by default; no proto bird route was seen"
+                    .to_string(),
+            ),
+        };
+    }
+    BackendInfo {
+        backend: None,
+        origin: BackendOrigin::Inferred("no calico-config and no routes to judge by".to_string()),
+    }
+}

@@ -1,0 +1,392 @@
+//! VXLAN rules (§8 rules 1–3, 8, 9): the vxlan.calico device and its attributes, one permanent
+//! neighbour and one `self permanent` FDB entry per remote VTEP, and nothing stale beside them.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::context::Context;
+use super::Outcome;
+use crate::calico;
+use crate::finding::{Code, Finding};
+use crate::model::{FdbState, MacAddr};
+
+pub fn check_device(ctx: &Context, out: &mut Outcome) {
+    if ctx.state.links.is_none() {
+        out.unknown("links were not collected: the vxlan.calico and tunl0 devices are unknown");
+        return;
+    }
+    let dev = ctx.state.link(calico::VXLAN_DEVICE);
+    if !ctx.vxlan_enabled {
+        if let Some(dev) = dev {
+            out.checked.links += 1;
+            out.push(
+                Finding::new(Code::VxlanDeviceUnexpected, format!("link {}", dev.name))
+                    .expected("no vxlan.calico: no IPv4 pool uses VXLAN")
+                    .actual(format!("vxlan.calico exists (mtu {})", opt(dev.mtu)))
+                    .hint("Felix deletes it when VXLAN is off; a leftover from another cluster or an old encapsulation (#6383)"),
+            );
+        }
+        return;
+    }
+    out.checked.links += 1;
+    let Some(dev) = dev else {
+        let cause = match (ctx.node.has_bgp_spec, ctx.node.vxlan_tunnel_ip) {
+            (false, _) => "this Node has no Calico IPv4 address, so it has no VTEP",
+            (true, None) => {
+                "this Node has no VXLAN tunnel address (host-local IPAM? VXLAN needs Calico IPAM)"
+            }
+            _ if ctx.parent.is_none() => {
+                "the node IP is on no local interface, so Felix cannot find the parent device"
+            }
+            _ => "Felix has not created it: check calico-node's logs on this node",
+        };
+        out.push(
+            Finding::new(
+                Code::VxlanDeviceMissing,
+                format!("link {}", calico::VXLAN_DEVICE),
+            )
+            .expected(format!(
+                "vxlan.calico (VNI {}, port {}) because a pool uses VXLAN",
+                ctx.vxlan_vni, ctx.vxlan_port
+            ))
+            .actual("no such device")
+            .hint(cause),
+        );
+        return;
+    };
+    let subject = format!("link {}", dev.name);
+    if dev.is_up() == Some(false) {
+        out.push(
+            Finding::new(Code::VxlanDeviceDown, subject.clone())
+                .expected("state UP")
+                .actual(format!(
+                    "state {}",
+                    dev.oper_state.map(|s| s.as_str()).unwrap_or("DOWN")
+                ))
+                .hint("Felix sets it up; a DOWN device drops all tunnelled traffic (#4468)"),
+        );
+    }
+    match &dev.vxlan {
+        None => out.unknown("vxlan.calico details (VNI, port, local, learning) are not in the dump: collect `ip -d link`"),
+        Some(v) => {
+            if let Some(vni) = v.vni {
+                if vni != ctx.vxlan_vni {
+                    out.push(
+                        Finding::new(Code::VxlanVniMismatch, subject.clone())
+                            .expected(format!("vxlan id {}", ctx.vxlan_vni))
+                            .actual(format!("vxlan id {vni}"))
+                            .hint("peers encapsulate with FelixConfiguration vxlanVNI; Felix recreates the device on mismatch, so a lasting one means Felix is not running"),
+                    );
+                }
+            }
+            if let Some(port) = v.port {
+                if port != ctx.vxlan_port {
+                    out.push(
+                        Finding::new(Code::VxlanPortMismatch, subject.clone())
+                            .expected(format!("dstport {}", ctx.vxlan_port))
+                            .actual(format!("dstport {port}"))
+                            .hint("FelixConfiguration vxlanPort and the device disagree (env var FELIX_VXLANPORT overriding? #10692); peers send to the configured port"),
+                    );
+                }
+            }
+            if let (Some(local), Some(node_ip)) = (v.local, ctx.node_ip) {
+                if local != IpAddr::V4(node_ip) {
+                    out.push(
+                        Finding::new(Code::VxlanLocalMismatch, subject.clone())
+                            .expected(format!("local {node_ip}"))
+                            .actual(format!("local {local}"))
+                            .hint("the device uses another address than the Node's IPv4Address: peers' FDB entries point at the Node's; check IP autodetection"),
+                    );
+                }
+            }
+            if let Some(parent) = ctx.parent {
+                let by_index = matches!((v.parent_index, parent.index), (Some(a), Some(b)) if a != b);
+                let by_name = matches!(&v.parent_name, Some(n) if *n != parent.name);
+                if by_index || by_name {
+                    let actual = v
+                        .parent_name
+                        .clone()
+                        .or_else(|| {
+                            v.parent_index
+                                .and_then(|i| ctx.state.link_by_index(i))
+                                .map(|l| l.name.clone())
+                        })
+                        .unwrap_or_else(|| format!("ifindex {}", opt(v.parent_index)));
+                    out.push(
+                        Finding::new(Code::VxlanLocalMismatch, subject.clone())
+                            .expected(format!("dev {} (the interface with the node IP)", parent.name))
+                            .actual(format!("dev {actual}"))
+                            .hint("the tunnel's parent is not the interface that carries the node IP"),
+                    );
+                }
+            }
+            if v.learning == Some(true) {
+                out.push(
+                    Finding::new(Code::VxlanLearning, subject.clone())
+                        .expected("nolearning")
+                        .actual("learning")
+                        .hint("Calico programs the FDB statically; learning lets stale or foreign entries in"),
+                );
+            }
+        }
+    }
+    let want_mac = super::context::vtep_mac(ctx.node);
+    if let Some(mac) = dev.mac {
+        if mac != want_mac {
+            let origin = if ctx.node.vxlan_tunnel_mac.is_some() {
+                "the Node's VXLANTunnelMACAddr"
+            } else {
+                "derived from the node name"
+            };
+            out.push(
+                Finding::new(Code::VxlanMacMismatch, subject.clone())
+                    .expected(format!("link/ether {want_mac} ({origin})"))
+                    .actual(format!("link/ether {mac}"))
+                    .hint("peers' neighbour entries carry the expected MAC, so frames to this node are dropped; Felix recreates the device when it runs"),
+            );
+        }
+    }
+    if let Some(want) = ctx.vxlan_mtu() {
+        if let Some(mtu) = dev.mtu {
+            if mtu != want {
+                out.push(
+                    Finding::new(Code::VxlanMtuMismatch, subject.clone())
+                        .expected(format!("mtu {want}"))
+                        .actual(format!("mtu {mtu}"))
+                        .hint("FelixConfiguration vxlanMTU, or host MTU − 50; Felix resets it within 10 s when running"),
+                );
+            }
+        }
+    }
+    if ctx.state.addrs_collected {
+        let v4: Vec<_> = dev.addrs.iter().filter(|a| a.addr.is_ipv4()).collect();
+        let want = ctx.node.vxlan_tunnel_ip;
+        let good = match want {
+            Some(ip) => v4.len() == 1 && v4[0].addr == IpAddr::V4(ip) && v4[0].prefix_len == 32,
+            None => v4.is_empty(),
+        };
+        if !good {
+            let actual: Vec<String> = v4
+                .iter()
+                .map(|a| format!("{}/{}", a.addr, a.prefix_len))
+                .collect();
+            out.push(
+                Finding::new(Code::VxlanAddrMismatch, subject)
+                    .expected(match want {
+                        Some(ip) => format!("inet {ip}/32 only"),
+                        None => "no address (the Node has no VXLAN tunnel address)".to_string(),
+                    })
+                    .actual(if actual.is_empty() {
+                        "no IPv4 address".to_string()
+                    } else {
+                        format!("inet {}", actual.join(", "))
+                    })
+                    .hint("the tunnel address must be the Node's IPv4VXLANTunnelAddr as /32; host-sourced traffic to pods uses it"),
+            );
+        }
+    }
+}
+
+/// The remote VTEPs: tunnel IP → (node, MAC, node IP).
+fn vteps<'c>(ctx: &'c Context) -> HashMap<Ipv4Addr, (&'c str, MacAddr, Option<Ipv4Addr>)> {
+    ctx.peers
+        .iter()
+        .filter_map(|p| {
+            p.vtep
+                .map(|(ip, mac)| (ip, (p.node.name.as_str(), mac, p.ip)))
+        })
+        .collect()
+}
+
+pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
+    if !ctx.vxlan_enabled {
+        return;
+    }
+    let Some(neigh) = ctx.state.neighbours.as_deref() else {
+        out.unknown("neighbours were not collected: the VTEP ARP entries are unknown");
+        return;
+    };
+    let vteps = vteps(ctx);
+    let on_dev: Vec<_> = neigh
+        .iter()
+        .filter(|n| n.dev == calico::VXLAN_DEVICE)
+        .collect();
+    let by_ip: HashMap<IpAddr, &crate::model::Neighbour> =
+        on_dev.iter().map(|n| (n.ip, *n)).collect();
+    for (ip, (node, mac, _)) in &vteps {
+        out.checked.neighbours += 1;
+        let subject = format!("neigh {ip}");
+        let expected = format!("{ip} dev vxlan.calico lladdr {mac} PERMANENT");
+        match by_ip.get(&IpAddr::V4(*ip)) {
+            None => out.push(
+                Finding::new(Code::NeighMissing, subject)
+                    .peer(*node)
+                    .expected(expected)
+                    .actual("no neighbour entry")
+                    .hint("without it the kernel ARPs on a nolearning VXLAN device and the packets never leave; Felix writes these entries"),
+            ),
+            Some(n) if n.mac.is_some() && n.mac != Some(*mac) => out.push(
+                Finding::new(Code::NeighWrongMac, subject)
+                    .peer(*node)
+                    .expected(expected)
+                    .actual(n.to_string())
+                    .hint("the peer's VTEP MAC changed (device recreated, annotation edited) and this entry is stale; Felix rewrites it when it runs"),
+            ),
+            Some(n) if n.state.map(|s| s.is_unresolved()).unwrap_or(false) || n.mac.is_none() => out.push(
+                Finding::new(Code::NeighUnresolved, subject)
+                    .peer(*node)
+                    .expected(expected)
+                    .actual(n.to_string())
+                    .hint("the entry is not resolved: Felix did not program the peer's VTEP"),
+            ),
+            Some(n) if n.state.map(|s| !s.is_permanent()).unwrap_or(false) => out.push(
+                Finding::new(Code::NeighMissing, subject)
+                    .peer(*node)
+                    .severity(crate::Severity::Warning)
+                    .expected(expected)
+                    .actual(n.to_string())
+                    .hint("Calico writes these entries PERMANENT; a dynamic one was learnt or added by something else"),
+            ),
+            Some(_) => {}
+        }
+    }
+    for n in &on_dev {
+        let known = match n.ip {
+            IpAddr::V4(v4) => vteps.contains_key(&v4),
+            IpAddr::V6(_) => true,
+        };
+        if known {
+            continue;
+        }
+        if n.state.map(|s| s.is_unresolved()).unwrap_or(false) {
+            out.push(
+                Finding::new(Code::NeighUnresolved, format!("neigh {}", n.ip))
+                    .expected("no unresolved neighbour on vxlan.calico")
+                    .actual(n.to_string())
+                    .hint("a route points at a gateway that is no known VTEP (stale route or missing peer)"),
+            );
+        } else if n.state.map(|s| s.is_permanent()).unwrap_or(false) {
+            out.push(
+                Finding::new(Code::NeighStale, format!("neigh {}", n.ip))
+                    .expected("no entry: the address is no current VTEP")
+                    .actual(n.to_string())
+                    .hint("left over from a removed node or an old tunnel IP; Felix removes it within 90 s when running"),
+            );
+        }
+    }
+}
+
+pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
+    if !ctx.vxlan_enabled {
+        return;
+    }
+    let Some(fdb) = ctx.state.fdb.as_deref() else {
+        out.unknown("the bridge FDB was not collected: the VTEP forwarding entries are unknown");
+        return;
+    };
+    let vteps = vteps(ctx);
+    let by_mac: HashMap<MacAddr, (&str, Option<Ipv4Addr>)> = vteps
+        .values()
+        .map(|(node, mac, ip)| (*mac, (*node, *ip)))
+        .collect();
+    let own_mac = ctx.state.link(calico::VXLAN_DEVICE).and_then(|l| l.mac);
+    let entries: Vec<_> = fdb
+        .iter()
+        .filter(|e| e.dev == calico::VXLAN_DEVICE && Some(e.mac) != own_mac)
+        .collect();
+    let mut seen_mac: HashMap<MacAddr, Vec<IpAddr>> = HashMap::new();
+    let mut seen_dst: HashMap<IpAddr, HashSet<MacAddr>> = HashMap::new();
+    for e in &entries {
+        if let Some(dst) = e.dst {
+            seen_mac.entry(e.mac).or_default().push(dst);
+            seen_dst.entry(dst).or_default().insert(e.mac);
+        }
+    }
+
+    for (mac, (node, node_ip)) in &by_mac {
+        out.checked.fdb += 1;
+        let subject = format!("fdb {mac}");
+        let want_dst = node_ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "?".into());
+        let expected = format!("{mac} dev vxlan.calico dst {want_dst} self permanent");
+        let mine: Vec<_> = entries.iter().filter(|e| e.mac == *mac).collect();
+        if mine.is_empty() {
+            out.push(
+                Finding::new(Code::FdbMissing, subject)
+                    .peer(*node)
+                    .expected(expected)
+                    .actual("no FDB entry")
+                    .hint("without it the kernel has no outer destination for this VTEP and drops the frames; Felix writes these entries"),
+            );
+            continue;
+        }
+        if let Some(want) = node_ip {
+            if !mine.iter().any(|e| e.dst == Some(IpAddr::V4(*want))) {
+                let actual: Vec<String> = mine.iter().map(|e| e.to_string()).collect();
+                out.push(
+                    Finding::new(Code::FdbStaleDst, subject)
+                        .peer(*node)
+                        .expected(expected)
+                        .actual(actual.join("; "))
+                        .hint("the peer's node IP changed and this entry still sends to the old one (#7281); Felix rewrites it within 90 s when running, else the Node resource is stale"),
+                );
+                continue;
+            }
+        }
+        if let Some(e) = mine
+            .iter()
+            .find(|e| !e.is_self || e.state.is_some_and(|s| s != FdbState::Permanent))
+        {
+            out.push(
+                Finding::new(Code::FdbNotPermanent, subject)
+                    .peer(*node)
+                    .expected(expected)
+                    .actual(e.to_string())
+                    .hint("Felix writes `self permanent` entries; this one was added by something else"),
+            );
+        }
+    }
+    let mut reported_dup: HashSet<String> = HashSet::new();
+    for e in &entries {
+        if !by_mac.contains_key(&e.mac) {
+            out.push(
+                Finding::new(Code::FdbUnknownMac, format!("fdb {}", e.mac))
+                    .expected("no entry: the MAC is no current VTEP")
+                    .actual(e.to_string())
+                    .hint(if e.mac.is_zero() {
+                        "a flood entry: Calico never programs one (learning is off, no group); another VXLAN setup shares this device name"
+                    } else {
+                        "left over from a removed node or an old MAC; Felix removes it when running"
+                    }),
+            );
+        }
+        if let Some(dst) = e.dst {
+            let macs = &seen_dst[&dst];
+            if macs.len() > 1 && reported_dup.insert(format!("dst {dst}")) {
+                let mut list: Vec<String> = macs.iter().map(|m| m.to_string()).collect();
+                list.sort();
+                out.push(
+                    Finding::new(Code::FdbDuplicate, format!("fdb dst {dst}"))
+                        .expected("one VTEP MAC per node IP")
+                        .actual(format!("{} MACs send to {dst}: {}", macs.len(), list.join(", ")))
+                        .hint("two Nodes share an IP or a node was re-added with a new MAC while the old entry stayed"),
+                );
+            }
+        }
+        let dsts = &seen_mac[&e.mac];
+        if dsts.len() > 1 && reported_dup.insert(format!("mac {}", e.mac)) {
+            let list: Vec<String> = dsts.iter().map(|d| d.to_string()).collect();
+            out.push(
+                Finding::new(Code::FdbDuplicate, format!("fdb {}", e.mac))
+                    .expected("one destination per VTEP MAC")
+                    .actual(format!("{} sends to {}", e.mac, list.join(" and ")))
+                    .hint("two Nodes carry the same VXLANTunnelMACAddr, or an old entry stayed beside the new one"),
+            );
+        }
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+}
