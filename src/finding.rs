@@ -60,7 +60,6 @@ macro_rules! codes {
 
 codes! {
     CollectPartial = "COLLECT-PARTIAL", Info, "A part of the node state or intent was not collected; checks that need it are unknown.";
-    NodeNotInIntent = "NODE-NOT-IN-INTENT", Error, "The node is not among the cluster's Nodes, so nothing can be expected of it.";
     NodeIpNotLocal = "NODE-IP-NOT-LOCAL", Error, "The node's Calico IPv4 address is on no local interface (stale or wrong autodetection).";
     NodeIpDuplicate = "NODE-IP-DUPLICATE", Error, "Two Nodes claim the same IPv4 address.";
     NodeIpSuspicious = "NODE-IP-SUSPICIOUS", Error, "The node IP is a docker/bridge or link-local address: autodetection picked the wrong interface.";

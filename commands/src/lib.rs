@@ -1,4 +1,21 @@
 //! The `netdiag` binary's library half: the command line, one module per subcommand, and every I/O
 //! edge (`source/`). `main.rs` only maps errors to exit codes.
 
+pub mod cli;
+pub mod completions;
+pub mod node_status;
+pub mod output;
+pub mod show;
 pub mod source;
+
+use anyhow::Result;
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: &cli::Cli) -> Result<u8> {
+    let color = output::use_color(cli.color);
+    match &cli.command {
+        cli::Command::NodeStatus(args) => node_status::run(args, color),
+        cli::Command::Show(args) => show::run(args),
+        cli::Command::Completions(args) => completions::run(args.shell),
+    }
+}

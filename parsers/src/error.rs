@@ -55,10 +55,7 @@ impl fmt::Display for ParseError {
             Location::Input => {}
             Location::Line(l) => write!(f, ":{l}")?,
             Location::Document { doc, item: None } => write!(f, ": document {doc}")?,
-            Location::Document {
-                doc,
-                item: Some(i),
-            } => write!(f, ": document {doc}, item {i}")?,
+            Location::Document { doc, item: Some(i) } => write!(f, ": document {doc}, item {i}")?,
         }
         if !self.field.is_empty() {
             write!(f, ": {}", self.field)?;

@@ -95,7 +95,8 @@ fn cross_subnet(ctx: &Context, out: &mut Outcome) {
                 .actual(format!("{net}: every peer counts as another subnet"))
                 .hint("pool(s) CrossSubnet behave like Always; fix the node's IPv4Address prefix (autodetection with cidr= or interface=) (#3003)"),
         );
-        return;
+        // Peers with a real prefix still see this node as same-subnet: the asymmetry below is the
+        // consequence that breaks with strict rp_filter (§7.8), so it is reported too.
     }
     let Some(local_ip) = ctx.node_ip else { return };
     for peer in &ctx.peers {

@@ -22,7 +22,7 @@ use crate::finding::{Code, Finding, Severity};
 use crate::model::{ClusterIntent, NodeState};
 use crate::report::{Checked, Report};
 
-pub use context::{BackendInfo, BackendOrigin, Context, Peer, PeerPath};
+pub use context::{vtep_mac as vtep_mac_for, BackendInfo, BackendOrigin, Context, Peer, PeerPath};
 pub use routes::{ExpectedRoute, RoutePath};
 
 /// Why the engine could not even start.

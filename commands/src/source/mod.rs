@@ -1,4 +1,63 @@
-//! The edges where netdiag reads the world: netlink (live, in any network namespace), files
-//! (dumps and resources on disk).
+//! The edges where netdiag reads the world: netlink (live, in any network namespace) and files
+//! (dumps and resources on disk). `resolve` turns the command line's source flags into a node state
+//! and, when asked for, the cluster intent.
 
+pub mod files;
 pub mod netlink;
+pub mod netns;
+
+use anyhow::{bail, Result};
+use netdiag_core::{ClusterIntent, NodeState};
+
+use crate::cli::SourceArgs;
+
+/// Where the node state comes from, decided once from the flags.
+enum StateSource<'a> {
+    Live(Option<&'a str>),
+    Files(&'a std::path::Path),
+}
+
+fn state_source(args: &SourceArgs) -> StateSource<'_> {
+    match (&args.netns, &args.from, args.live) {
+        (Some(ns), _, _) => StateSource::Live(Some(ns)),
+        (None, Some(dir), false) => StateSource::Files(dir),
+        _ => StateSource::Live(None),
+    }
+}
+
+/// The cluster intent, or an error saying how to provide one.
+pub fn intent(args: &SourceArgs) -> Result<ClusterIntent> {
+    match &args.from {
+        Some(dir) => files::load_intent(dir),
+        None => bail!(
+            "no cluster intent: pass --from DIR with DIR/cluster/ holding `kubectl get ippools,nodes,ipamblocks,blockaffinities,felixconfigurations,pods -A -o yaml` output"
+        ),
+    }
+}
+
+/// The node state. For files, `node` picks `DIR/nodes/<node>/`; without it the only directory there
+/// is used.
+pub fn state(args: &SourceArgs) -> Result<NodeState> {
+    match state_source(args) {
+        StateSource::Live(netns) => netlink::collect(&netlink::NetlinkOptions {
+            netns: netns.map(str::to_string),
+        }),
+        StateSource::Files(dir) => {
+            let dirs = files::node_dirs(dir)?;
+            let node = match (&args.node, dirs.as_slice()) {
+                (Some(n), _) => n.clone(),
+                (None, [one]) => one.clone(),
+                (None, []) => bail!(
+                    "{}: no nodes/<node>/ directory with dumps: add one, or pass --live/--netns to read live state",
+                    dir.display()
+                ),
+                (None, many) => bail!(
+                    "{}: several nodes ({}): pass --node NAME",
+                    dir.display(),
+                    many.join(", ")
+                ),
+            };
+            files::load_state(dir, &node)
+        }
+    }
+}

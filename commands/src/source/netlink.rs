@@ -1,1 +1,270 @@
-//! placeholder
+//! Live collection of a node's state over rtnetlink, in the current or a named network namespace.
+//! Read-only: the only requests sent are dumps (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE,
+//! RTM_GETNEIGH with NLM_F_DUMP). A part that fails becomes a note and stays `None`; the other parts
+//! still come back, so one refused dump never hides the rest of the node.
+
+use anyhow::Context;
+use futures::{Stream, TryStreamExt};
+use netlink_packet_route::link::LinkExtentMask;
+use netlink_packet_route::route::{RouteHeader, RouteMessage};
+use netlink_packet_route::AddressFamily;
+use nix::errno::Errno;
+
+use netdiag_core::model::{FdbEntry, Link, Neighbour, Route};
+use netdiag_core::NodeState;
+use netdiag_parsers::netlink as convert;
+use netdiag_parsers::ParseError;
+
+use super::netns;
+
+/// Where to collect.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetlinkOptions {
+    /// A name under /run/netns (`ip netns add NAME`), or an absolute path to a namespace file
+    /// (`/proc/PID/ns/net`). `None`: the namespace netdiag runs in.
+    pub netns: Option<String>,
+}
+
+/// Dumps links (with addresses), routes of every table, neighbours and the bridge FDB, IPv4 and
+/// IPv6, and converts them to the model. Errors only when nothing can be collected at all (a
+/// missing namespace, no privilege to enter it, no netlink socket); anything narrower is a note.
+pub fn collect(opts: &NetlinkOptions) -> anyhow::Result<NodeState> {
+    let source = match &opts.netns {
+        Some(ns) => format!("netlink netns={ns}"),
+        None => "netlink".to_string(),
+    };
+    // The runtime and the socket are created on the collection thread: in the target namespace
+    // when there is one (a socket stays in the namespace it was created in).
+    netns::run_on_thread(opts.netns.as_deref(), move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .context("cannot start the netlink runtime")?;
+        rt.block_on(collect_here(source))
+    })
+}
+
+async fn collect_here(source: String) -> anyhow::Result<NodeState> {
+    let (conn, handle, _) = rtnetlink::new_connection().context("cannot open a netlink socket")?;
+    tokio::spawn(conn);
+    let mut state = NodeState {
+        source,
+        ..NodeState::default()
+    };
+
+    // Links first: every other part names links by index (if this dump fails they print as
+    // `if<N>`). RTEXT_FILTER_SKIP_STATS: nothing here reads counters, so do not ship them.
+    let link_msgs = match dump(
+        handle
+            .link()
+            .get()
+            .set_filter_mask(AddressFamily::Unspec, vec![LinkExtentMask::SkipStats])
+            .execute(),
+    )
+    .await
+    {
+        Ok(msgs) => Some(msgs),
+        Err(e) => {
+            state.note("links", format!("link dump failed: {}", describe(&e)));
+            None
+        }
+    };
+    let names = link_msgs
+        .as_deref()
+        .map(convert::link_names)
+        .unwrap_or_default();
+    let lookup = |i: u32| names.get(&i).cloned();
+    let mut links: Option<Vec<Link>> = link_msgs.map(|msgs| {
+        convert_all(&mut state, "links", "link", msgs.iter(), |m| {
+            convert::link(m, &lookup)
+        })
+    });
+
+    // AF_UNSPEC: IPv4 and IPv6 in one dump, like `ip addr`.
+    match dump(handle.address().get().execute()).await {
+        Ok(msgs) => {
+            let ip = msgs.iter().filter(|m| is_ip(m.header.family));
+            let addrs = convert_all(&mut state, "addrs", "address", ip, convert::address);
+            if let Some(links) = links.as_mut() {
+                let orphans = convert::attach_addrs(links, addrs);
+                state.addrs_collected = true;
+                if let Some((index, a)) = orphans.first() {
+                    state.note(
+                        "addrs",
+                        format!(
+                            "{} address(es) on links missing from the link dump (first: {} on index {index}); a link changed during collection",
+                            orphans.len(),
+                            a.addr
+                        ),
+                    );
+                }
+            }
+        }
+        Err(e) => state.note("addrs", format!("address dump failed: {}", describe(&e))),
+    }
+
+    let mut routes: Option<Vec<Route>> = Some(Vec::new());
+    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+        // rtm_table 0 (RT_TABLE_UNSPEC) and no RTA_TABLE: every table, not just main.
+        let mut req = RouteMessage::default();
+        req.header.address_family = family;
+        req.header.table = RouteHeader::RT_TABLE_UNSPEC;
+        match dump(handle.route().get(req).execute()).await {
+            Ok(msgs) => {
+                // A kernel without the family (ipv6.disable=1) falls back to its all-families
+                // dump for an unknown family: keep only the one asked for.
+                let mine = msgs.iter().filter(|m| m.header.address_family == family);
+                let got = convert_all(&mut state, "routes", "route", mine, |m| {
+                    convert::route(m, &lookup)
+                });
+                if let Some(r) = routes.as_mut() {
+                    r.extend(got);
+                }
+            }
+            Err(e) => {
+                // Half a routing table would read as "route missing": unknown is the truth.
+                state.note(
+                    "routes",
+                    format!(
+                        "{} route dump failed: {}",
+                        family_name(family),
+                        describe(&e)
+                    ),
+                );
+                routes = None;
+            }
+        }
+    }
+
+    let mut neighbours: Option<Vec<Neighbour>> = Some(Vec::new());
+    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+        match dump(
+            handle
+                .neighbours()
+                .get()
+                .set_address_family(family)
+                .execute(),
+        )
+        .await
+        {
+            Ok(msgs) => {
+                let mine = msgs.iter().filter(|m| m.header.family == family);
+                let got = convert_all(&mut state, "neigh", "neighbour", mine, |m| {
+                    convert::neighbour(m, &lookup)
+                });
+                if let Some(n) = neighbours.as_mut() {
+                    n.extend(got);
+                }
+            }
+            Err(e) => {
+                state.note(
+                    "neigh",
+                    format!(
+                        "{} neighbour dump failed: {}",
+                        family_name(family),
+                        describe(&e)
+                    ),
+                );
+                neighbours = None;
+            }
+        }
+    }
+
+    // `bridge fdb show`: RTM_GETNEIGH with family AF_BRIDGE. It holds VXLAN devices' own (self)
+    // entries as well as bridges'.
+    let fdb: Option<Vec<FdbEntry>> = match dump(
+        handle
+            .neighbours()
+            .get()
+            .set_address_family(AddressFamily::Bridge)
+            .execute(),
+    )
+    .await
+    {
+        Ok(msgs) => {
+            let mine = msgs
+                .iter()
+                .filter(|m| m.header.family == AddressFamily::Bridge);
+            Some(convert_all(&mut state, "fdb", "FDB entry", mine, |m| {
+                convert::fdb_entry(m, &lookup)
+            }))
+        }
+        Err(e) => {
+            state.note("fdb", format!("FDB dump failed: {}", describe(&e)));
+            None
+        }
+    };
+
+    state.links = links;
+    state.routes = routes;
+    state.neighbours = neighbours;
+    state.fdb = fdb;
+    Ok(state)
+}
+
+async fn dump<T>(
+    stream: impl Stream<Item = Result<T, rtnetlink::Error>>,
+) -> Result<Vec<T>, rtnetlink::Error> {
+    stream.try_collect().await
+}
+
+/// Converts every message, keeping the good ones and noting the rest once per part (the first
+/// reason and a count), so one odd message neither aborts the part nor floods the report.
+fn convert_all<'m, M: 'm, T>(
+    state: &mut NodeState,
+    part: &str,
+    what: &str,
+    msgs: impl Iterator<Item = &'m M>,
+    mut one: impl FnMut(&M) -> Result<T, ParseError>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut skipped = 0usize;
+    let mut first: Option<ParseError> = None;
+    for m in msgs {
+        match one(m) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                skipped += 1;
+                first.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first {
+        state.note(
+            part,
+            format!(
+                "skipped {skipped} {what} message(s) netdiag could not read (first: {}: {})",
+                e.field, e.message
+            ),
+        );
+    }
+    out
+}
+
+fn is_ip(family: AddressFamily) -> bool {
+    matches!(family, AddressFamily::Inet | AddressFamily::Inet6)
+}
+
+fn family_name(family: AddressFamily) -> &'static str {
+    match family {
+        AddressFamily::Inet6 => "IPv6",
+        AddressFamily::Bridge => "bridge",
+        _ => "IPv4",
+    }
+}
+
+/// A netlink error as one line, with the fix for the one users can act on (privilege).
+fn describe(e: &rtnetlink::Error) -> String {
+    match e {
+        rtnetlink::Error::NetlinkError(msg) => {
+            let io = msg.to_io();
+            match io.raw_os_error().map(Errno::from_raw) {
+                Some(Errno::EPERM | Errno::EACCES) => {
+                    format!("{io}: needs root or CAP_SYS_ADMIN/CAP_NET_ADMIN: run with sudo")
+                }
+                _ => io.to_string(),
+            }
+        }
+        other => other.to_string(),
+    }
+}

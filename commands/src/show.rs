@@ -1,0 +1,397 @@
+//! `netdiag show WHAT`: kubectl-get-style listings of collected state and cluster intent, as a
+//! table, or as a versioned JSON/YAML document (`{schema_version, kind, node, source, items}`) that
+//! `--from` reads back.
+
+use anyhow::{Context as _, Result};
+use netdiag_core::model::{FdbState, Link, RouteProto, RouteScope};
+use serde::Serialize;
+
+use crate::cli::{ShowArgs, ShowWhat, TableFormat};
+use crate::output;
+
+#[derive(Serialize)]
+struct Document<'a, T: Serialize> {
+    schema_version: &'static str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'a str>,
+    source: &'a str,
+    items: T,
+}
+
+pub fn run(args: &ShowArgs) -> Result<u8> {
+    let text = match args.what {
+        ShowWhat::Ippools | ShowWhat::Nodes | ShowWhat::Blocks | ShowWhat::Pods => {
+            show_intent(args)?
+        }
+        _ => show_state(args)?,
+    };
+    output::print(&text)?;
+    Ok(0)
+}
+
+fn kind_name(what: ShowWhat) -> &'static str {
+    match what {
+        ShowWhat::Links => "links",
+        ShowWhat::Addrs => "addrs",
+        ShowWhat::Routes => "routes",
+        ShowWhat::Neigh => "neigh",
+        ShowWhat::Fdb => "fdb",
+        ShowWhat::Ippools => "ippools",
+        ShowWhat::Nodes => "nodes",
+        ShowWhat::Blocks => "blocks",
+        ShowWhat::Pods => "pods",
+        ShowWhat::State => "state",
+    }
+}
+
+fn doc<T: Serialize>(
+    args: &ShowArgs,
+    node: Option<&str>,
+    source: &str,
+    items: T,
+) -> Result<String> {
+    let d = Document {
+        schema_version: netdiag_core::SCHEMA_VERSION,
+        kind: kind_name(args.what),
+        node,
+        source,
+        items,
+    };
+    match args.output {
+        TableFormat::Yaml => output::yaml(&d),
+        _ => output::json(&d),
+    }
+}
+
+fn show_state(args: &ShowArgs) -> Result<String> {
+    let state = crate::source::state(&args.source)?;
+    let node = state.node.as_deref();
+    let src = state.source.as_str();
+    let missing = |part: &str| {
+        anyhow::anyhow!(
+            "{part} were not collected from {src}{}",
+            state
+                .notes
+                .iter()
+                .find(|n| part.starts_with(&n.part))
+                .map(|n| format!(": {}", n.message))
+                .unwrap_or_default()
+        )
+    };
+    if args.output != TableFormat::Table {
+        return match args.what {
+            ShowWhat::Links | ShowWhat::Addrs => doc(
+                args,
+                node,
+                src,
+                state.links.as_ref().ok_or_else(|| missing("links"))?,
+            ),
+            ShowWhat::Routes => doc(
+                args,
+                node,
+                src,
+                state.routes.as_ref().ok_or_else(|| missing("routes"))?,
+            ),
+            ShowWhat::Neigh => doc(
+                args,
+                node,
+                src,
+                state.neighbours.as_ref().ok_or_else(|| missing("neigh"))?,
+            ),
+            ShowWhat::Fdb => doc(
+                args,
+                node,
+                src,
+                state.fdb.as_ref().ok_or_else(|| missing("fdb"))?,
+            ),
+            _ => doc(args, node, src, &state),
+        };
+    }
+    let mut t = Table::default();
+    match args.what {
+        ShowWhat::Links => {
+            t.header(&[
+                "INDEX", "NAME", "KIND", "STATE", "MTU", "MAC", "MASTER", "DETAILS",
+            ]);
+            for l in state.links.as_ref().ok_or_else(|| missing("links"))? {
+                t.row(vec![
+                    opt(l.index),
+                    l.name.clone(),
+                    l.kind
+                        .as_ref()
+                        .map(|k| k.as_str().to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    l.oper_state
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    opt(l.mtu),
+                    opt(l.mac),
+                    l.master.clone().unwrap_or_default(),
+                    link_details(l),
+                ]);
+            }
+        }
+        ShowWhat::Addrs => {
+            t.header(&["LINK", "FAMILY", "ADDRESS", "SCOPE"]);
+            for l in state.links.as_ref().ok_or_else(|| missing("links"))? {
+                for a in &l.addrs {
+                    t.row(vec![
+                        l.name.clone(),
+                        if a.addr.is_ipv4() { "inet" } else { "inet6" }.to_string(),
+                        format!("{}/{}", a.addr, a.prefix_len),
+                        a.scope.clone().unwrap_or_default(),
+                    ]);
+                }
+            }
+        }
+        ShowWhat::Routes => {
+            t.header(&[
+                "TABLE", "TYPE", "DST", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC", "FLAGS",
+                "MTU",
+            ]);
+            for r in state.routes.as_ref().ok_or_else(|| missing("routes"))? {
+                let mut flags = Vec::new();
+                if r.onlink {
+                    flags.push("onlink");
+                }
+                if r.linkdown {
+                    flags.push("linkdown");
+                }
+                let gw = if r.nexthops.is_empty() {
+                    opt(r.gateway)
+                } else {
+                    r.nexthops
+                        .iter()
+                        .map(|n| format!("{}@{}", opt(n.gateway), n.dev.as_deref().unwrap_or("?")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                t.row(vec![
+                    match r.table {
+                        254 => "main".into(),
+                        255 => "local".into(),
+                        n => n.to_string(),
+                    },
+                    r.kind.as_str().to_string(),
+                    r.dst.to_string(),
+                    gw,
+                    r.dev.clone().unwrap_or_default(),
+                    r.protocol
+                        .map(RouteProto::name)
+                        .unwrap_or_else(|| "?".into()),
+                    r.scope
+                        .map(|s: RouteScope| s.name())
+                        .unwrap_or_else(|| "?".into()),
+                    opt(r.metric),
+                    flags.join(","),
+                    opt(r.mtu),
+                ]);
+            }
+        }
+        ShowWhat::Neigh => {
+            t.header(&["IP", "DEV", "MAC", "STATE"]);
+            for n in state.neighbours.as_ref().ok_or_else(|| missing("neigh"))? {
+                t.row(vec![
+                    n.ip.to_string(),
+                    n.dev.clone(),
+                    opt(n.mac),
+                    opt(n.state),
+                ]);
+            }
+        }
+        ShowWhat::Fdb => {
+            t.header(&["MAC", "DEV", "DST", "VLAN", "MASTER", "FLAGS", "STATE"]);
+            for e in state.fdb.as_ref().ok_or_else(|| missing("fdb"))? {
+                let mut flags = Vec::new();
+                if e.is_self {
+                    flags.push("self");
+                }
+                if e.is_master {
+                    flags.push("master");
+                }
+                t.row(vec![
+                    e.mac.to_string(),
+                    e.dev.clone(),
+                    opt(e.dst),
+                    opt(e.vlan),
+                    e.master.clone().unwrap_or_default(),
+                    flags.join(","),
+                    match e.state {
+                        Some(FdbState::Permanent) => "permanent".into(),
+                        Some(FdbState::Static) => "static".into(),
+                        Some(FdbState::Dynamic) => "dynamic".into(),
+                        None => "?".into(),
+                    },
+                ]);
+            }
+        }
+        _ => return doc(args, node, src, &state).context("rendering the state"),
+    }
+    Ok(t.render())
+}
+
+fn show_intent(args: &ShowArgs) -> Result<String> {
+    let intent = crate::source::intent(&args.source)?;
+    let src = args
+        .source
+        .from
+        .as_ref()
+        .map(|p| format!("files {}", p.display()))
+        .unwrap_or_default();
+    if args.output != TableFormat::Table {
+        return match args.what {
+            ShowWhat::Ippools => doc(args, None, &src, &intent.pools),
+            ShowWhat::Nodes => doc(args, None, &src, &intent.nodes),
+            ShowWhat::Blocks => doc(args, None, &src, &intent.blocks),
+            _ => doc(args, None, &src, &intent.pods),
+        };
+    }
+    let mut t = Table::default();
+    match args.what {
+        ShowWhat::Ippools => {
+            t.header(&[
+                "NAME",
+                "CIDR",
+                "BLOCKSIZE",
+                "MODE",
+                "IPIP",
+                "VXLAN",
+                "NAT",
+                "DISABLED",
+            ]);
+            for p in &intent.pools {
+                t.row(vec![
+                    p.name.clone(),
+                    p.cidr.to_string(),
+                    p.block_size.to_string(),
+                    p.mode_label(),
+                    p.ipip_mode.as_str().into(),
+                    p.vxlan_mode.as_str().into(),
+                    p.nat_outgoing.to_string(),
+                    p.disabled.to_string(),
+                ]);
+            }
+        }
+        ShowWhat::Nodes => {
+            t.header(&["NAME", "IPV4", "VXLAN-TUNNEL", "VTEP-MAC", "IPIP-TUNNEL"]);
+            for n in &intent.nodes {
+                let mac = if n.vxlan_tunnel_ip.is_some() {
+                    netdiag_core::expect::vtep_mac_for(n).to_string()
+                } else {
+                    String::new()
+                };
+                t.row(vec![
+                    n.name.clone(),
+                    opt(n.ipv4),
+                    opt(n.vxlan_tunnel_ip),
+                    mac,
+                    opt(n.ipip_tunnel_ip),
+                ]);
+            }
+        }
+        ShowWhat::Blocks => {
+            t.header(&["CIDR", "AFFINITY", "ALLOCATED", "BORROWED"]);
+            for b in &intent.blocks {
+                t.row(vec![
+                    b.cidr.to_string(),
+                    b.affinity.clone().unwrap_or_default(),
+                    b.allocations.len().to_string(),
+                    b.borrowed().count().to_string(),
+                ]);
+            }
+        }
+        _ => {
+            t.header(&["NAMESPACE", "NAME", "NODE", "IPS"]);
+            for p in &intent.pods {
+                t.row(vec![
+                    p.namespace.clone(),
+                    p.name.clone(),
+                    p.node.clone().unwrap_or_default(),
+                    p.ips
+                        .iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ]);
+            }
+        }
+    }
+    Ok(t.render())
+}
+
+fn link_details(l: &Link) -> String {
+    if let Some(v) = &l.vxlan {
+        let mut s = format!("vni {} port {}", opt(v.vni), opt(v.port));
+        if let Some(local) = v.local {
+            s.push_str(&format!(" local {local}"));
+        }
+        if let Some(p) = &v.parent_name {
+            s.push_str(&format!(" dev {p}"));
+        } else if let Some(i) = v.parent_index {
+            s.push_str(&format!(" dev #{i}"));
+        }
+        match v.learning {
+            Some(true) => s.push_str(" learning"),
+            Some(false) => s.push_str(" nolearning"),
+            None => {}
+        }
+        return s;
+    }
+    if let Some(i) = &l.ipip {
+        let show = |v: &Option<Option<std::net::IpAddr>>| match v {
+            Some(Some(a)) => a.to_string(),
+            Some(None) => "any".into(),
+            None => "?".into(),
+        };
+        return format!("local {} remote {}", show(&i.local), show(&i.remote));
+    }
+    l.link_name
+        .as_ref()
+        .map(|p| format!("@{p}"))
+        .unwrap_or_default()
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A left-aligned table with two spaces between columns, as kubectl prints them.
+#[derive(Default)]
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn header(&mut self, cols: &[&str]) {
+        self.rows.push(cols.iter().map(|c| c.to_string()).collect());
+    }
+
+    fn row(&mut self, cols: Vec<String>) {
+        self.rows.push(cols);
+    }
+
+    fn render(&self) -> String {
+        let ncol = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut width = vec![0usize; ncol];
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for r in &self.rows {
+            let mut line = String::new();
+            for (i, c) in r.iter().enumerate() {
+                if i + 1 == r.len() {
+                    line.push_str(c);
+                } else {
+                    line.push_str(&format!("{c:<w$}  ", w = width[i]));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}

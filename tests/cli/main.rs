@@ -1,0 +1,395 @@
+//! CLI suite: the real binary, run as a user would — exit codes, one-line errors for bad input,
+//! JSON output, colour rules, help text and the checked-in shell completions.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netdiag"));
+    c.env_remove("NO_COLOR").env_remove("COLUMNS");
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    repo().join("testdata/scenarios").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An error is one line on stderr, prefixed `netdiag: `, with exit code 2.
+fn assert_clean_error(o: &Output, mentions: &str) {
+    assert_eq!(o.status.code(), Some(2), "exit 2; stderr: {}", stderr(o));
+    let err = stderr(o);
+    assert!(err.starts_with("netdiag: "), "prefixed: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(mentions), "mentions {mentions:?}: {err}");
+    assert!(!err.contains("panicked"), "no panic: {err}");
+}
+
+#[test]
+fn healthy_scenario_exits_zero_and_says_so() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let o = run(&["node-status", "--from", dir.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("healthy"), "{}", stdout(&o));
+}
+
+#[test]
+fn broken_scenario_exits_one_unless_fail_on_never() {
+    let dir = scenario("vxlan-stale-fdb");
+    let d = dir.to_str().expect("utf8");
+    let o = run(&["node-status", "--from", d]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("VXLAN-FDB-STALE-DST"));
+    let o = run(&["node-status", "--from", d, "--fail-on", "never"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn fail_on_warning_counts_warnings() {
+    let dir = scenario("missing-blackhole");
+    let d = dir.to_str().expect("utf8");
+    assert_eq!(run(&["node-status", "--from", d]).status.code(), Some(0));
+    assert_eq!(
+        run(&["node-status", "--from", d, "--fail-on", "warning"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn json_output_is_versioned_and_complete() {
+    let dir = scenario("vxlan-stale-fdb");
+    let o = run(&[
+        "node-status",
+        "--from",
+        dir.to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["schema_version"], "netdiag/v1");
+    assert_eq!(v["node"], "worker");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"VXLAN-FDB-STALE-DST"), "{codes:?}");
+    assert!(v["checked"]["fdb"].as_u64().expect("count") > 0);
+}
+
+#[test]
+fn yaml_output_parses() {
+    let dir = scenario("vxlan-always-healthy");
+    let o = run(&[
+        "node-status",
+        "--from",
+        dir.to_str().expect("utf8"),
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("schema_version: netdiag/v1"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_tty() {
+    let dir = scenario("vxlan-stale-fdb");
+    let d = dir.to_str().expect("utf8");
+    // Not a TTY (captured): no escapes.
+    assert!(!stdout(&run(&["node-status", "--from", d])).contains('\x1b'));
+    assert!(stdout(&run(&["--color", "always", "node-status", "--from", d])).contains('\x1b'));
+    let o = bin()
+        .args(["node-status", "--from", d])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn missing_directory_is_a_clean_error() {
+    let o = run(&["node-status", "--from", "/nonexistent/netdiag-dump"]);
+    assert_clean_error(&o, "/nonexistent/netdiag-dump");
+}
+
+#[test]
+fn garbage_yaml_names_the_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cluster = tmp.path().join("cluster");
+    fs::create_dir_all(&cluster).expect("mkdir");
+    fs::write(
+        cluster.join("pools.yaml"),
+        "kind: IPPool\nspec: [unclosed\n  : :\n",
+    )
+    .expect("write");
+    let o = run(&[
+        "node-status",
+        "--from",
+        tmp.path().to_str().expect("utf8"),
+        "--live",
+    ]);
+    assert_clean_error(&o, "pools.yaml");
+}
+
+#[test]
+fn wrong_field_names_document_and_field() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cluster = tmp.path().join("cluster");
+    fs::create_dir_all(&cluster).expect("mkdir");
+    fs::write(
+        cluster.join("pools.yaml"),
+        "apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: p}\nspec:\n  cidr: 10.0.0/33\n",
+    )
+    .expect("write");
+    let o = run(&[
+        "show",
+        "ippools",
+        "--from",
+        tmp.path().to_str().expect("utf8"),
+    ]);
+    assert_clean_error(&o, "spec.cidr");
+}
+
+#[test]
+fn bad_dump_line_names_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = scenario("vxlan-always-healthy");
+    copy_dir(&src, tmp.path());
+    let node = tmp.path().join("nodes/worker");
+    for f in ["ip-route.txt", "ip-route.json"] {
+        let _ = fs::remove_file(node.join(f));
+    }
+    fs::write(
+        node.join("ip-route.txt"),
+        "default via 10.10.10.1 dev eth0\n10.999.0.0/26 via 10.10.10.12 dev eth0\n",
+    )
+    .expect("write");
+    let o = run(&["node-status", "--from", tmp.path().to_str().expect("utf8")]);
+    assert_clean_error(&o, "ip-route.txt:2");
+}
+
+#[test]
+fn missing_dumps_are_findings_not_errors() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(&scenario("vxlan-always-healthy"), tmp.path());
+    let node = tmp.path().join("nodes/worker");
+    for f in ["bridge-fdb.txt", "bridge-fdb.json"] {
+        let _ = fs::remove_file(node.join(f));
+    }
+    let o = run(&[
+        "node-status",
+        "--from",
+        tmp.path().to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let partial = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["code"] == "COLLECT-PARTIAL");
+    assert!(partial, "{v}");
+    assert!(v["unknown"].to_string().contains("FDB"), "{v}");
+}
+
+#[test]
+fn unknown_node_lists_the_known_ones() {
+    let dir = scenario("vxlan-always-healthy");
+    let o = run(&[
+        "node-status",
+        "--from",
+        dir.to_str().expect("utf8"),
+        "--node",
+        "nosuch",
+    ]);
+    assert_clean_error(&o, "nosuch");
+}
+
+#[test]
+fn show_round_trips_through_from() {
+    // `show state -o json` is readable again as nodes/<node>/state.json.
+    let src = scenario("vxlan-crosssubnet-healthy");
+    let o = run(&[
+        "show",
+        "state",
+        "--from",
+        src.to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(&src.join("cluster"), &tmp.path().join("cluster"));
+    let node = tmp.path().join("nodes/worker");
+    fs::create_dir_all(&node).expect("mkdir");
+    fs::write(node.join("state.json"), &o.stdout).expect("write");
+    let a = run(&[
+        "node-status",
+        "--from",
+        src.to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    let b = run(&[
+        "node-status",
+        "--from",
+        tmp.path().to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    let mut va: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");
+    let mut vb: serde_json::Value = serde_json::from_slice(&b.stdout).expect("json");
+    va["source"] = serde_json::Value::Null;
+    vb["source"] = serde_json::Value::Null;
+    assert_eq!(va, vb);
+}
+
+#[test]
+fn show_tables_list_state_and_intent() {
+    let d = scenario("vxlan-crosssubnet-healthy");
+    let d = d.to_str().expect("utf8");
+    let routes = stdout(&run(&["show", "routes", "--from", d]));
+    assert!(routes.starts_with("TABLE"), "{routes}");
+    assert!(routes.contains("vxlan.calico"), "{routes}");
+    let pools = stdout(&run(&["show", "ippools", "--from", d]));
+    assert!(pools.contains("CrossSubnet"), "{pools}");
+    let nodes = stdout(&run(&["show", "nodes", "--from", d]));
+    assert!(
+        nodes.contains("66:10:f5:eb:e6:ac"),
+        "derived VTEP MAC of worker: {nodes}"
+    );
+}
+
+#[test]
+fn help_reads_well() {
+    let o = run(&["--help"]);
+    insta::assert_snapshot!("help", stdout(&o));
+    let o = run(&["node-status", "--help"]);
+    insta::assert_snapshot!("help-node-status", stdout(&o));
+    let o = run(&["show", "--help"]);
+    insta::assert_snapshot!("help-show", stdout(&o));
+}
+
+/// The checked-in completions match the binary; regenerate with
+/// `NETDIAG_UPDATE_COMPLETIONS=1 cargo test -p netdiag --test cli completions`.
+#[test]
+fn completions_are_current() {
+    use clap_complete::Shell;
+    let dir = repo().join("completions");
+    let update = std::env::var_os("NETDIAG_UPDATE_COMPLETIONS").is_some();
+    let mut stale = Vec::new();
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
+        let want = netdiag::completions::script(shell);
+        let path = dir.join(netdiag::completions::file_name(shell));
+        if update {
+            fs::write(&path, &want).expect("write completions");
+            continue;
+        }
+        let o = run(&["completions", &shell.to_string()]);
+        assert_eq!(o.stdout, want, "the binary prints the same script");
+        if fs::read(&path).ok().as_deref() != Some(&want[..]) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale completions {stale:?}: run NETDIAG_UPDATE_COMPLETIONS=1 cargo test -p netdiag --test cli completions"
+    );
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // More output than a pipe buffers (64 KiB), so the writer really meets the closed pipe.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = tmp.path().join("nodes/n1");
+    fs::create_dir_all(&node).expect("mkdir");
+    let routes: String = (0..5000)
+        .map(|i| {
+            format!(
+                "10.{}.{}.0/24 via 192.168.0.1 dev eth0 proto bird\n",
+                i / 256,
+                i % 256
+            )
+        })
+        .collect();
+    fs::write(node.join("ip-route.txt"), routes).expect("write");
+    let mut child = bin()
+        .args([
+            "show",
+            "routes",
+            "--from",
+            tmp.path().to_str().expect("utf8"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    out.read_exact(&mut first).expect("some output");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "quiet: {}", stderr(&o));
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).expect("mkdir");
+    for e in fs::read_dir(src).expect("read") {
+        let e = e.expect("entry");
+        let to = dst.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// Support greps the README for codes: every code the engine can emit is in its findings table.
+#[test]
+fn readme_lists_every_finding_code() {
+    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let missing: Vec<&str> = netdiag_core::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !readme.contains(&format!("| `{c}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README findings table lacks {missing:?}"
+    );
+}

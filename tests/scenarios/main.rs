@@ -1,0 +1,132 @@
+//! Scenario suite: every `testdata/scenarios/<name>/` (cluster intent + one node's dumps, written
+//! independently of the engine from shared/design/calico-expected-state.md) is loaded through the
+//! same file source the binary uses and checked. The finding codes at warning or above must equal
+//! the scenario's `expected-findings.txt`, and the rendered report is snapshotted.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use netdiag::source::files;
+use netdiag_core::expect;
+use netdiag_core::report::{render_text, RenderOptions};
+use netdiag_core::Severity;
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/scenarios")
+}
+
+fn scenarios() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(scenarios_dir())
+        .expect("testdata/scenarios exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.join("cluster").is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Codes expected, with how often each appears (first word of each non-comment line).
+fn expected_codes(dir: &Path) -> BTreeMap<String, usize> {
+    let text = fs::read_to_string(dir.join("expected-findings.txt")).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let code = line.split_whitespace().next().expect("a code").to_string();
+        *out.entry(code).or_insert(0) += 1;
+    }
+    out
+}
+
+struct Outcome {
+    name: String,
+    report: netdiag_core::report::Report,
+}
+
+fn run(dir: &Path) -> Outcome {
+    let name = dir
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let intent = files::load_intent(dir).unwrap_or_else(|e| panic!("{name}: intent: {e:#}"));
+    let nodes = files::node_dirs(dir).expect("nodes");
+    assert_eq!(nodes.len(), 1, "{name}: one node under test");
+    let mut state =
+        files::load_state(dir, &nodes[0]).unwrap_or_else(|e| panic!("{name}: state: {e:#}"));
+    // The checkout's absolute path differs between machines; snapshots show the repo-relative one.
+    state.source = format!("files testdata/scenarios/{name}/nodes/{}", nodes[0]);
+    let node = expect::pick_node(&intent, &state, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(node, nodes[0], "{name}: the node is found by its addresses");
+    let report = expect::check(&intent, &state, &node).unwrap_or_else(|e| panic!("{name}: {e}"));
+    Outcome { name, report }
+}
+
+#[test]
+fn every_scenario_gives_exactly_its_expected_findings() {
+    let all = scenarios();
+    assert!(
+        all.len() >= 10,
+        "the scenario set is there ({} found)",
+        all.len()
+    );
+    let mut failures = Vec::new();
+    for dir in &all {
+        let o = run(dir);
+        let want = expected_codes(dir);
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for f in o
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            *got.entry(f.code.as_str().to_string()).or_insert(0) += 1;
+        }
+        let want_set: Vec<&String> = want.keys().collect();
+        let got_set: Vec<&String> = got.keys().collect();
+        if want_set != got_set {
+            failures.push(format!(
+                "{}: expected codes {:?}, got {:?}\n{}",
+                o.name,
+                want,
+                got,
+                render_text(&o.report, RenderOptions::default())
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn reports_render_as_snapshotted() {
+    for dir in scenarios() {
+        let o = run(&dir);
+        let text = render_text(&o.report, RenderOptions::default());
+        insta::assert_snapshot!(format!("text-{}", o.name), text);
+    }
+}
+
+#[test]
+fn json_report_carries_the_documented_fields() {
+    for dir in scenarios() {
+        let o = run(&dir);
+        let v = serde_json::to_value(&o.report).expect("serializes");
+        assert_eq!(
+            v["schema_version"],
+            netdiag_core::SCHEMA_VERSION,
+            "{}",
+            o.name
+        );
+        assert_eq!(v["node"], o.report.node.as_str());
+        assert!(v["checked"].is_object());
+        for f in v["findings"].as_array().expect("findings array") {
+            for key in ["code", "severity", "subject", "expected", "actual", "hint"] {
+                assert!(f.get(key).is_some(), "{}: finding lacks {key}: {f}", o.name);
+            }
+        }
+    }
+}
