@@ -157,7 +157,7 @@ fn ipam(ctx: &Context, out: &mut Outcome) {
             continue;
         };
         out.checked.blocks += 1;
-        if ctx.intent.node(owner).is_none() {
+        if owner != ctx.node.name && ctx.peer(owner).is_none() {
             out.push(
                 Finding::new(Code::IpamAffinityNoNode, format!("block {}", b.cidr))
                     .expected(format!("{owner} to be a Node"))

@@ -343,10 +343,22 @@ impl ClusterIntent {
     /// Merges another intent (another file) into this one.
     pub fn extend(&mut self, other: ClusterIntent) {
         self.pools.extend(other.pools);
-        for node in other.nodes {
-            match self.nodes.iter_mut().find(|n| n.name == node.name) {
-                Some(existing) => existing.merge(node),
-                None => self.nodes.push(node),
+        if !other.nodes.is_empty() {
+            // By name, through an index: two files of 5 000 Nodes each must not cost 25 M compares.
+            let mut at: std::collections::HashMap<String, usize> = self
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.clone(), i))
+                .collect();
+            for node in other.nodes {
+                match at.get(&node.name) {
+                    Some(&i) => self.nodes[i].merge(node),
+                    None => {
+                        at.insert(node.name.clone(), self.nodes.len());
+                        self.nodes.push(node);
+                    }
+                }
             }
         }
         self.blocks.extend(other.blocks);

@@ -137,6 +137,14 @@ impl Report {
                 blocks_of.entry(owner).or_default().push(b);
             }
         }
+        let mut worst_of: std::collections::HashMap<&str, Severity> =
+            std::collections::HashMap::new();
+        for f in &findings {
+            if let Some(p) = f.peer.as_deref() {
+                let w = worst_of.entry(p).or_insert(f.severity);
+                *w = (*w).max(f.severity);
+            }
+        }
         let peers = ctx
             .peers
             .iter()
@@ -158,11 +166,7 @@ impl Report {
                     .collect();
                 paths.sort();
                 paths.dedup();
-                let worst = findings
-                    .iter()
-                    .filter(|f| f.peer.as_deref() == Some(name))
-                    .map(|f| f.severity)
-                    .max();
+                let worst = worst_of.get(name).copied();
                 PeerSummary {
                     name: name.to_string(),
                     node_ip: peer.ip.map(|i| i.to_string()),

@@ -36,7 +36,11 @@ pub fn collect(opts: &NetlinkOptions) -> anyhow::Result<NodeState> {
     // The runtime and the socket are created on the collection thread: in the target namespace
     // when there is one (a socket stays in the namespace it was created in).
     netns::run_on_thread(opts.netns.as_deref(), move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        // Two workers: the big dumps below run on their own sockets at once, and decoding their
+        // messages (the costly part at 100 000 routes) is spread over both cores. Worker threads
+        // are spawned from this thread, so they are in its namespace too.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_io()
             .build()
             .context("cannot start the netlink runtime")?;
@@ -44,9 +48,15 @@ pub fn collect(opts: &NetlinkOptions) -> anyhow::Result<NodeState> {
     })
 }
 
-async fn collect_here(source: String) -> anyhow::Result<NodeState> {
+/// A netlink socket (created now, on the namespace's thread) with its connection task running.
+fn connect() -> anyhow::Result<rtnetlink::Handle> {
     let (conn, handle, _) = rtnetlink::new_connection().context("cannot open a netlink socket")?;
     tokio::spawn(conn);
+    Ok(handle)
+}
+
+async fn collect_here(source: String) -> anyhow::Result<NodeState> {
+    let handle = connect()?;
     let mut state = NodeState {
         source,
         ..NodeState::default()
@@ -103,13 +113,43 @@ async fn collect_here(source: String) -> anyhow::Result<NodeState> {
         Err(e) => state.note("addrs", format!("address dump failed: {}", describe(&e))),
     }
 
-    let mut routes: Option<Vec<Route>> = Some(Vec::new());
-    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+    // The remaining dumps are independent: one socket each, all in flight together.
+    let route_req = |family| {
         // rtm_table 0 (RT_TABLE_UNSPEC) and no RTA_TABLE: every table, not just main.
         let mut req = RouteMessage::default();
         req.header.address_family = family;
         req.header.table = RouteHeader::RT_TABLE_UNSPEC;
-        match dump(handle.route().get(req).execute()).await {
+        req
+    };
+    let (h_r4, h_r6, h_n4, h_n6, h_fdb) =
+        (connect()?, connect()?, connect()?, connect()?, connect()?);
+    let (r4, r6, n4, n6, fdb_dump) = futures::join!(
+        dump(h_r4.route().get(route_req(AddressFamily::Inet)).execute()),
+        dump(h_r6.route().get(route_req(AddressFamily::Inet6)).execute()),
+        dump(
+            h_n4.neighbours()
+                .get()
+                .set_address_family(AddressFamily::Inet)
+                .execute()
+        ),
+        dump(
+            h_n6.neighbours()
+                .get()
+                .set_address_family(AddressFamily::Inet6)
+                .execute()
+        ),
+        dump(
+            h_fdb
+                .neighbours()
+                .get()
+                .set_address_family(AddressFamily::Bridge)
+                .execute()
+        ),
+    );
+
+    let mut routes: Option<Vec<Route>> = Some(Vec::new());
+    for (family, result) in [(AddressFamily::Inet, r4), (AddressFamily::Inet6, r6)] {
+        match result {
             Ok(msgs) => {
                 // A kernel without the family (ipv6.disable=1) falls back to its all-families
                 // dump for an unknown family: keep only the one asked for.
@@ -137,16 +177,8 @@ async fn collect_here(source: String) -> anyhow::Result<NodeState> {
     }
 
     let mut neighbours: Option<Vec<Neighbour>> = Some(Vec::new());
-    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
-        match dump(
-            handle
-                .neighbours()
-                .get()
-                .set_address_family(family)
-                .execute(),
-        )
-        .await
-        {
+    for (family, result) in [(AddressFamily::Inet, n4), (AddressFamily::Inet6, n6)] {
+        match result {
             Ok(msgs) => {
                 let mine = msgs.iter().filter(|m| m.header.family == family);
                 let got = convert_all(&mut state, "neigh", "neighbour", mine, |m| {
@@ -172,15 +204,7 @@ async fn collect_here(source: String) -> anyhow::Result<NodeState> {
 
     // `bridge fdb show`: RTM_GETNEIGH with family AF_BRIDGE. It holds VXLAN devices' own (self)
     // entries as well as bridges'.
-    let fdb: Option<Vec<FdbEntry>> = match dump(
-        handle
-            .neighbours()
-            .get()
-            .set_address_family(AddressFamily::Bridge)
-            .execute(),
-    )
-    .await
-    {
+    let fdb: Option<Vec<FdbEntry>> = match fdb_dump {
         Ok(msgs) => {
             let mine = msgs
                 .iter()

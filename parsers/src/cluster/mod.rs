@@ -17,6 +17,7 @@ mod pool;
 mod value;
 
 use netdiag_core::model::cluster::ClusterIntent;
+use std::collections::HashMap;
 
 use crate::error::ParseError;
 use document::Object;
@@ -78,19 +79,22 @@ impl Skipped {
 #[derive(Default)]
 struct Builder {
     intent: ClusterIntent,
+    seen: HashMap<(&'static str, String), usize>,
 }
 
 /// Replaces an earlier object of the same identity; notes it only when the two differ (the same
 /// pools from `calicoctl` and from `kubectl get ippools.crd…` in one file are not worth a note).
+/// `seen` maps (kind, identity) to the index in `list`, so a 150 000-pod List stays linear.
 fn upsert<T: PartialEq>(
     list: &mut Vec<T>,
+    seen: &mut HashMap<(&'static str, String), usize>,
+    key: (&'static str, String),
     item: T,
-    same: impl Fn(&T) -> bool,
     what: &str,
     ctx: &Ctx,
     notes: &mut Vec<String>,
 ) {
-    match list.iter_mut().find(|x| same(x)) {
+    match seen.get(&key).and_then(|i| list.get_mut(*i)) {
         Some(existing) => {
             if *existing != item {
                 notes.push(format!(
@@ -100,7 +104,10 @@ fn upsert<T: PartialEq>(
                 *existing = item;
             }
         }
-        None => list.push(item),
+        None => {
+            seen.insert(key, list.len());
+            list.push(item);
+        }
     }
 }
 
@@ -175,8 +182,9 @@ impl Builder {
                 let what = format!("IPPool {name}");
                 upsert(
                     &mut self.intent.pools,
+                    &mut self.seen,
+                    ("pool", name.clone()),
                     p,
-                    |x| x.name == name,
                     &what,
                     &ctx,
                     notes,
@@ -184,10 +192,18 @@ impl Builder {
             }
             Take::Node(flavour) => {
                 let n = node::parse(&root, &name, flavour, notes)?;
-                match self.intent.nodes.iter_mut().find(|x| x.name == n.name) {
+                let key = ("node", n.name.clone());
+                match self
+                    .seen
+                    .get(&key)
+                    .and_then(|i| self.intent.nodes.get_mut(*i))
+                {
                     // A Kubernetes Node and the Calico Node of the same host.
                     Some(existing) => existing.merge(n),
-                    None => self.intent.nodes.push(n),
+                    None => {
+                        self.seen.insert(key, self.intent.nodes.len());
+                        self.intent.nodes.push(n);
+                    }
                 }
             }
             Take::Block => {
@@ -195,8 +211,9 @@ impl Builder {
                 let what = format!("IPAMBlock {name}");
                 upsert(
                     &mut self.intent.blocks,
+                    &mut self.seen,
+                    ("block", name.clone()),
                     b,
-                    |x| x.name == name,
                     &what,
                     &ctx,
                     notes,
@@ -207,8 +224,9 @@ impl Builder {
                 let what = format!("BlockAffinity {name}");
                 upsert(
                     &mut self.intent.affinities,
+                    &mut self.seen,
+                    ("affinity", name.clone()),
                     a,
-                    |x| x.name == name,
                     &what,
                     &ctx,
                     notes,
@@ -219,8 +237,9 @@ impl Builder {
                 let what = format!("FelixConfiguration {name}");
                 upsert(
                     &mut self.intent.felix,
+                    &mut self.seen,
+                    ("felix", name.clone()),
                     f,
-                    |x| x.name == name,
                     &what,
                     &ctx,
                     notes,
@@ -232,8 +251,9 @@ impl Builder {
                 let ns = p.namespace.clone();
                 upsert(
                     &mut self.intent.pods,
+                    &mut self.seen,
+                    ("pod", format!("{ns}/{name}")),
                     p,
-                    |x| x.name == name && x.namespace == ns,
                     &what,
                     &ctx,
                     notes,
