@@ -83,7 +83,7 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
     for exp in &expected {
         out.checked.routes += 1;
         matched.insert(exp.dst);
-        diff_one(ctx, exp, &index, out);
+        diff_one(exp, &index, out);
     }
     stray_routes(ctx, routes, &matched, out);
 }
@@ -484,7 +484,7 @@ fn is_tunnel_dev(dev: &str) -> bool {
     dev == calico::VXLAN_DEVICE || dev == calico::IPIP_DEVICE || dev == calico::VXLAN_V6_DEVICE
 }
 
-fn diff_one(ctx: &Context, exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
+fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
     let subject = format!("route {}", exp.dst);
     let with_peer = |f: Finding| match &exp.peer {
         Some(p) => f.peer(p.clone()),
@@ -609,7 +609,6 @@ fn diff_one(ctx: &Context, exp: &ExpectedRoute, table: &MainTable, out: &mut Out
             ));
         }
     }
-    let _ = ctx;
 }
 
 /// Compares the protocol; returns false when a finding was written.
