@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('node-status', 'node-status', [CompletionResultType]::ParameterValue, 'Compare the node with what Calico would program and explain every difference')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -36,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding at or above this severity exists')
@@ -50,12 +52,106 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
             [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Read the live state of the current network namespace even when --from is given')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'netdiag;lab' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a lab (or every lab): its namespaces and its state directory')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List the lab''s nodes, pods and addresses, and commands to try')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command inside a node''s or pod''s namespace (or `fabric`)')
+            [CompletionResult]::new('break', 'break', [CompletionResultType]::ParameterValue, 'Inject one fault and say how to undo it')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Re-program the mode''s correct state on every node and the fabric')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netdiag;lab;up' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'The dataplane mode')
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'How many nodes (control-plane, worker, worker2, …; the 4th is in a second subnet)')
+            [CompletionResult]::new('--pods-per-node', '--pods-per-node', [CompletionResultType]::ParameterName, 'Pods per node')
+            [CompletionResult]::new('--mtu', '--mtu', [CompletionResultType]::ParameterName, 'Underlay MTU of the nodes'' eth0')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'netdiag;lab;down' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Remove every lab that has a state directory')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;lab;status' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;lab;exec' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;lab;break' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to break (default: worker)')
+            [CompletionResult]::new('--peer', '--peer', [CompletionResultType]::ParameterName, 'The peer the fault concerns (default: worker3, or worker2 for wrong-route)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'netdiag;lab;heal' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;lab;help' {
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a lab (or every lab): its namespaces and its state directory')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List the lab''s nodes, pods and addresses, and commands to try')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command inside a node''s or pod''s namespace (or `fabric`)')
+            [CompletionResult]::new('break', 'break', [CompletionResultType]::ParameterValue, 'Inject one fault and say how to undo it')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Re-program the mode''s correct state on every node and the fabric')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netdiag;lab;help;up' {
+            break
+        }
+        'netdiag;lab;help;down' {
+            break
+        }
+        'netdiag;lab;help;status' {
+            break
+        }
+        'netdiag;lab;help;exec' {
+            break
+        }
+        'netdiag;lab;help;break' {
+            break
+        }
+        'netdiag;lab;help;heal' {
+            break
+        }
+        'netdiag;lab;help;help' {
             break
         }
         'netdiag;completions' {
@@ -67,6 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;help' {
             [CompletionResult]::new('node-status', 'node-status', [CompletionResultType]::ParameterValue, 'Compare the node with what Calico would program and explain every difference')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style')
+            [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -75,6 +172,33 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             break
         }
         'netdiag;help;show' {
+            break
+        }
+        'netdiag;help;lab' {
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Remove a lab (or every lab): its namespaces and its state directory')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List the lab''s nodes, pods and addresses, and commands to try')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command inside a node''s or pod''s namespace (or `fabric`)')
+            [CompletionResult]::new('break', 'break', [CompletionResultType]::ParameterValue, 'Inject one fault and say how to undo it')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Re-program the mode''s correct state on every node and the fabric')
+            break
+        }
+        'netdiag;help;lab;up' {
+            break
+        }
+        'netdiag;help;lab;down' {
+            break
+        }
+        'netdiag;help;lab;status' {
+            break
+        }
+        'netdiag;help;lab;exec' {
+            break
+        }
+        'netdiag;help;lab;break' {
+            break
+        }
+        'netdiag;help;lab;heal' {
             break
         }
         'netdiag;help;completions' {

@@ -22,6 +22,9 @@ _netdiag() {
             netdiag,help)
                 cmd="netdiag__subcmd__help"
                 ;;
+            netdiag,lab)
+                cmd="netdiag__subcmd__lab"
+                ;;
             netdiag,node-status)
                 cmd="netdiag__subcmd__node__subcmd__status"
                 ;;
@@ -34,11 +37,74 @@ _netdiag() {
             netdiag__subcmd__help,help)
                 cmd="netdiag__subcmd__help__subcmd__help"
                 ;;
+            netdiag__subcmd__help,lab)
+                cmd="netdiag__subcmd__help__subcmd__lab"
+                ;;
             netdiag__subcmd__help,node-status)
                 cmd="netdiag__subcmd__help__subcmd__node__subcmd__status"
                 ;;
             netdiag__subcmd__help,show)
                 cmd="netdiag__subcmd__help__subcmd__show"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,break)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__break"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,down)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__down"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,exec)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__exec"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,heal)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__heal"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,status)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__status"
+                ;;
+            netdiag__subcmd__help__subcmd__lab,up)
+                cmd="netdiag__subcmd__help__subcmd__lab__subcmd__up"
+                ;;
+            netdiag__subcmd__lab,break)
+                cmd="netdiag__subcmd__lab__subcmd__break"
+                ;;
+            netdiag__subcmd__lab,down)
+                cmd="netdiag__subcmd__lab__subcmd__down"
+                ;;
+            netdiag__subcmd__lab,exec)
+                cmd="netdiag__subcmd__lab__subcmd__exec"
+                ;;
+            netdiag__subcmd__lab,heal)
+                cmd="netdiag__subcmd__lab__subcmd__heal"
+                ;;
+            netdiag__subcmd__lab,help)
+                cmd="netdiag__subcmd__lab__subcmd__help"
+                ;;
+            netdiag__subcmd__lab,status)
+                cmd="netdiag__subcmd__lab__subcmd__status"
+                ;;
+            netdiag__subcmd__lab,up)
+                cmd="netdiag__subcmd__lab__subcmd__up"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,break)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__break"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,down)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__down"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,exec)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__exec"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,heal)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__heal"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,help)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__help"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,status)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__status"
+                ;;
+            netdiag__subcmd__lab__subcmd__help,up)
+                cmd="netdiag__subcmd__lab__subcmd__help__subcmd__up"
                 ;;
             *)
                 ;;
@@ -47,7 +113,7 @@ _netdiag() {
 
     case "${cmd}" in
         netdiag)
-            opts="-h -V --color --help --version node-status show completions help"
+            opts="-h -V --color --help --version node-status show lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,7 +149,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__help)
-            opts="node-status show completions help"
+            opts="node-status show lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,6 +190,104 @@ _netdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdiag__subcmd__help__subcmd__lab)
+            opts="up down status exec break heal"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__break)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__heal)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__lab__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdiag__subcmd__help__subcmd__node__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -152,8 +316,294 @@ _netdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdiag__subcmd__lab)
+            opts="-h --color --help up down status exec break heal help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__break)
+            opts="-h --name --node --peer --color --help stale-fdb missing-fdb missing-neigh wrong-neigh-mac missing-route wrong-route wrong-vni wrong-port tunnel-down mtu stale-blackhole node-ip-changed blocked-vxlan"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__down)
+            opts="-h --name --all --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__exec)
+            opts="-h --name --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__heal)
+            opts="-h --name --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help)
+            opts="up down status exec break heal help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__break)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__heal)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__status)
+            opts="-h --name --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__lab__subcmd__up)
+            opts="-h --name --mode --nodes --pods-per-node --mtu --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "vxlan-crosssubnet vxlan-always bgp mixed ipip-always ipip-crosssubnet" -- "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pods-per-node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mtu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdiag__subcmd__node__subcmd__status)
-            opts="-o -h --node --netns --from --live --output --fail-on --all-peers --color --help"
+            opts="-o -h --node --netns --from --live --lab --output --fail-on --all-peers --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +618,10 @@ _netdiag() {
                     return 0
                     ;;
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -195,7 +649,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__show)
-            opts="-o -h --node --netns --from --live --output --color --help links addrs routes neigh fdb ippools nodes blocks pods state"
+            opts="-o -h --node --netns --from --live --lab --output --color --help links addrs routes neigh fdb ippools nodes blocks pods state"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +664,10 @@ _netdiag() {
                     return 0
                     ;;
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand --version 'Print version'
             cand node-status 'Compare the node with what Calico would program and explain every difference'
             cand show 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+            cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -32,6 +33,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
             cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand -o 'Output format'
             cand --output 'Output format'
             cand --fail-on 'Exit 1 when a finding at or above this severity exists'
@@ -45,12 +47,91 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
             cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand -o 'Output format'
             cand --output 'Output format'
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
             cand --live 'Read the live state of the current network namespace even when --from is given'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netdiag;lab'= {
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand up 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode'
+            cand down 'Remove a lab (or every lab): its namespaces and its state directory'
+            cand status 'List the lab''s nodes, pods and addresses, and commands to try'
+            cand exec 'Run a command inside a node''s or pod''s namespace (or `fabric`)'
+            cand break 'Inject one fault and say how to undo it'
+            cand heal 'Re-program the mode''s correct state on every node and the fabric'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netdiag;lab;up'= {
+            cand --name 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME'
+            cand --mode 'The dataplane mode'
+            cand --nodes 'How many nodes (control-plane, worker, worker2, …; the 4th is in a second subnet)'
+            cand --pods-per-node 'Pods per node'
+            cand --mtu 'Underlay MTU of the nodes'' eth0'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netdiag;lab;down'= {
+            cand --name 'The lab''s name'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand --all 'Remove every lab that has a state directory'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;lab;status'= {
+            cand --name 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;lab;exec'= {
+            cand --name 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;lab;break'= {
+            cand --name 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME'
+            cand --node 'The node to break (default: worker)'
+            cand --peer 'The peer the fault concerns (default: worker3, or worker2 for wrong-route)'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netdiag;lab;heal'= {
+            cand --name 'The lab''s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;lab;help'= {
+            cand up 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode'
+            cand down 'Remove a lab (or every lab): its namespaces and its state directory'
+            cand status 'List the lab''s nodes, pods and addresses, and commands to try'
+            cand exec 'Run a command inside a node''s or pod''s namespace (or `fabric`)'
+            cand break 'Inject one fault and say how to undo it'
+            cand heal 'Re-program the mode''s correct state on every node and the fabric'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netdiag;lab;help;up'= {
+        }
+        &'netdiag;lab;help;down'= {
+        }
+        &'netdiag;lab;help;status'= {
+        }
+        &'netdiag;lab;help;exec'= {
+        }
+        &'netdiag;lab;help;break'= {
+        }
+        &'netdiag;lab;help;heal'= {
+        }
+        &'netdiag;lab;help;help'= {
         }
         &'netdiag;completions'= {
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
@@ -60,12 +141,33 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;help'= {
             cand node-status 'Compare the node with what Calico would program and explain every difference'
             cand show 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+            cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdiag;help;node-status'= {
         }
         &'netdiag;help;show'= {
+        }
+        &'netdiag;help;lab'= {
+            cand up 'Create the lab: a fabric, one namespace per node and per pod, and Calico''s state for the mode'
+            cand down 'Remove a lab (or every lab): its namespaces and its state directory'
+            cand status 'List the lab''s nodes, pods and addresses, and commands to try'
+            cand exec 'Run a command inside a node''s or pod''s namespace (or `fabric`)'
+            cand break 'Inject one fault and say how to undo it'
+            cand heal 'Re-program the mode''s correct state on every node and the fabric'
+        }
+        &'netdiag;help;lab;up'= {
+        }
+        &'netdiag;help;lab;down'= {
+        }
+        &'netdiag;help;lab;status'= {
+        }
+        &'netdiag;help;lab;exec'= {
+        }
+        &'netdiag;help;lab;break'= {
+        }
+        &'netdiag;help;lab;heal'= {
         }
         &'netdiag;help;completions'= {
         }

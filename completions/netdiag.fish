@@ -31,11 +31,13 @@ complete -c netdiag -n "__fish_netdiag_needs_command" -s h -l help -d 'Print hel
 complete -c netdiag -n "__fish_netdiag_needs_command" -s V -l version -d 'Print version'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l node -d 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l netns -d 'Read live state inside this network namespace (/run/netns/NAME, or a path)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l from -d 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l lab -d 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node\'s namespace and the lab\'s intent' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
@@ -52,6 +54,7 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -s h -l hel
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l node -d 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l netns -d 'Read live state inside this network namespace (/run/netns/NAME, or a path)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l from -d 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l lab -d 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node\'s namespace and the lab\'s intent' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -60,11 +63,78 @@ always\t''
 never\t''"
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l live -d 'Read the live state of the current network namespace even when --from is given'
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "up" -d 'Create the lab: a fabric, one namespace per node and per pod, and Calico\'s state for the mode'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "down" -d 'Remove a lab (or every lab): its namespaces and its state directory'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "status" -d 'List the lab\'s nodes, pods and addresses, and commands to try'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "exec" -d 'Run a command inside a node\'s or pod\'s namespace (or `fabric`)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "break" -d 'Inject one fault and say how to undo it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "heal" -d 'Re-program the mode\'s correct state on every node and the fabric'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and not __fish_seen_subcommand_from up down status exec break heal help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l name -d 'The lab\'s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l mode -d 'The dataplane mode' -r -f -a "vxlan-crosssubnet\t'One pool, VXLAN CrossSubnet (backend vxlan): direct within a subnet, VXLAN across'
+vxlan-always\t'One pool, VXLAN Always (backend vxlan)'
+bgp\t'One pool without encapsulation (backend bird); the fabric routes blocks across subnets'
+mixed\t'Two pools: 192.168.0.0/16 VXLAN CrossSubnet and 172.16.0.0/16 no-encap (backend bird)'
+ipip-always\t'One pool, IPIP Always (backend bird); needs the kernel\'s ipip module'
+ipip-crosssubnet\t'One pool, IPIP CrossSubnet (backend bird); needs the kernel\'s ipip module'"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l nodes -d 'How many nodes (control-plane, worker, worker2, …; the 4th is in a second subnet)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l pods-per-node -d 'Pods per node' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l mtu -d 'Underlay MTU of the nodes\' eth0' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from down" -l name -d 'The lab\'s name' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from down" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from down" -l all -d 'Remove every lab that has a state directory'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from status" -l name -d 'The lab\'s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from status" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from exec" -l name -d 'The lab\'s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from exec" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from break" -l name -d 'The lab\'s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from break" -l node -d 'The node to break (default: worker)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from break" -l peer -d 'The peer the fault concerns (default: worker3, or worker2 for wrong-route)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from break" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from break" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from heal" -l name -d 'The lab\'s name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from heal" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from heal" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "up" -d 'Create the lab: a fabric, one namespace per node and per pod, and Calico\'s state for the mode'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "down" -d 'Remove a lab (or every lab): its namespaces and its state directory'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "status" -d 'List the lab\'s nodes, pods and addresses, and commands to try'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "exec" -d 'Run a command inside a node\'s or pod\'s namespace (or `fabric`)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "break" -d 'Inject one fault and say how to undo it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "heal" -d 'Re-program the mode\'s correct state on every node and the fabric'
+complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdiag -n "__fish_netdiag_using_subcommand completions" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netdiag -n "__fish_netdiag_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show completions help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show completions help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab completions help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab completions help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab completions help" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "up" -d 'Create the lab: a fabric, one namespace per node and per pod, and Calico\'s state for the mode'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "down" -d 'Remove a lab (or every lab): its namespaces and its state directory'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "status" -d 'List the lab\'s nodes, pods and addresses, and commands to try'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "exec" -d 'Run a command inside a node\'s or pod\'s namespace (or `fabric`)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "break" -d 'Inject one fault and say how to undo it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "heal" -d 'Re-program the mode\'s correct state on every node and the fabric'

@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# The main job on its embedded default: build netdiag and run node-status on bundled example nodes,
-# a healthy VXLAN CrossSubnet node and one with a stale FDB entry.
+# The main job on its embedded default: as root, bring up the default lab (a 4-node VXLAN
+# CrossSubnet cluster in network namespaces), check worker, break its FDB entry for worker3, check
+# again, heal, and remove the lab (also when something fails on the way); then node-status on two
+# bundled example nodes (a healthy one and one with a stale FDB entry). Without root, only the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 cargo build --release --quiet
 nd=target/release/netdiag
-for s in vxlan-crosssubnet-healthy vxlan-stale-fdb; do
-  echo "\$ netdiag node-status --from testdata/scenarios/$s"
-  "$nd" node-status --from "testdata/scenarios/$s" || true
-  echo
-done
+examples() {
+  for s in vxlan-crosssubnet-healthy vxlan-stale-fdb; do
+    echo "\$ netdiag node-status --from testdata/scenarios/$s"
+    "$nd" node-status --from "testdata/scenarios/$s" || true
+    echo
+  done
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "(not root: showing the bundled example nodes; run as root for the live lab)"
+  examples
+  exit 0
+fi
+lab=demo
+trap '"$nd" lab down --name "$lab" >/dev/null 2>&1 || true' EXIT
+run() { echo "\$ netdiag $*"; "$nd" "$@" || true; echo; }
+"$nd" lab down --name "$lab" >/dev/null 2>&1 || true
+run lab up --name "$lab"
+run node-status --lab "$lab" --node worker
+run lab break stale-fdb --name "$lab" --node worker --peer worker3
+run lab exec --name "$lab" worker-p1 -- ping -c1 -W1 192.168.4.1
+run node-status --lab "$lab" --node worker
+run lab heal --name "$lab"
+run node-status --lab "$lab" --node worker
+run lab down --name "$lab"
+examples

@@ -8,6 +8,11 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v bridge >/dev/null 2>&1 || need+=(iproute2)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# netdiag lab (root only): ping inside pods, nft for `lab break blocked-vxlan`.
+if [ "$(id -u)" -eq 0 ]; then
+  command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+  command -v nft >/dev/null 2>&1 || need+=(nftables)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update -qq

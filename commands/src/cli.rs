@@ -41,6 +41,8 @@ pub enum Command {
     NodeStatus(NodeStatusArgs),
     /// List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style.
     Show(ShowArgs),
+    /// Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it.
+    Lab(LabArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 }
@@ -65,6 +67,12 @@ pub struct SourceArgs {
     /// Read the live state of the current network namespace even when --from is given.
     #[arg(long, conflicts_with = "netns")]
     pub live: bool,
+
+    /// Use a lab built by `netdiag lab up` (default name: lab): the state of --node's namespace and
+    /// the lab's intent.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "lab",
+          conflicts_with_all = ["netns", "from", "live"])]
+    pub lab: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,4 +149,145 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// The lab's dataplane mode: which pools exist and what Felix/BIRD program for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabMode {
+    /// One pool, VXLAN CrossSubnet (backend vxlan): direct within a subnet, VXLAN across.
+    VxlanCrosssubnet,
+    /// One pool, VXLAN Always (backend vxlan).
+    VxlanAlways,
+    /// One pool without encapsulation (backend bird); the fabric routes blocks across subnets.
+    Bgp,
+    /// Two pools: 192.168.0.0/16 VXLAN CrossSubnet and 172.16.0.0/16 no-encap (backend bird).
+    Mixed,
+    /// One pool, IPIP Always (backend bird); needs the kernel's ipip module.
+    IpipAlways,
+    /// One pool, IPIP CrossSubnet (backend bird); needs the kernel's ipip module.
+    IpipCrosssubnet,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct LabNameArgs {
+    /// The lab's name (letters and digits): namespaces are nd-NAME-*, state in /run/netdiag/lab/NAME.
+    #[arg(long, default_value = "lab")]
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Create the lab: a fabric, one namespace per node and per pod, and Calico's state for the mode.
+    Up(LabUpArgs),
+    /// Remove a lab (or every lab): its namespaces and its state directory.
+    Down(LabDownArgs),
+    /// List the lab's nodes, pods and addresses, and commands to try.
+    Status(LabNameArgs),
+    /// Run a command inside a node's or pod's namespace (or `fabric`).
+    Exec(LabExecArgs),
+    /// Inject one fault and say how to undo it.
+    Break(LabBreakArgs),
+    /// Re-program the mode's correct state on every node and the fabric.
+    Heal(LabNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabUpArgs {
+    #[command(flatten)]
+    pub name: LabNameArgs,
+
+    /// The dataplane mode.
+    #[arg(long, value_enum, default_value_t = LabMode::VxlanCrosssubnet)]
+    pub mode: LabMode,
+
+    /// How many nodes (control-plane, worker, worker2, …; the 4th is in a second subnet).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(2..=50))]
+    pub nodes: u16,
+
+    /// Pods per node.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=60))]
+    pub pods_per_node: u16,
+
+    /// Underlay MTU of the nodes' eth0.
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(1280..=9000))]
+    pub mtu: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct LabDownArgs {
+    /// The lab's name.
+    #[arg(long, default_value = "lab", conflicts_with = "all")]
+    pub name: String,
+
+    /// Remove every lab that has a state directory.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabExecArgs {
+    #[command(flatten)]
+    pub name: LabNameArgs,
+
+    /// A node name, a pod name, or `fabric`.
+    pub target: String,
+
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabFault {
+    /// The FDB entry for the peer's VTEP sends to an old node IP.
+    StaleFdb,
+    /// The FDB entry for the peer's VTEP is gone.
+    MissingFdb,
+    /// The permanent neighbour for the peer's VTEP is gone.
+    MissingNeigh,
+    /// The neighbour for the peer's VTEP has a wrong MAC.
+    WrongNeighMac,
+    /// The route to the peer's block is gone.
+    MissingRoute,
+    /// The peer's block is routed the wrong way (tunnel where CrossSubnet wants direct, or the reverse).
+    WrongRoute,
+    /// vxlan.calico has VNI 4097 instead of 4096.
+    WrongVni,
+    /// vxlan.calico uses UDP port 4790 instead of 4789.
+    WrongPort,
+    /// vxlan.calico is down.
+    TunnelDown,
+    /// The pods' cali* MTU is above the tunnel MTU.
+    Mtu,
+    /// A blackhole route for a block this node does not own.
+    StaleBlackhole,
+    /// The node's eth0 carries another address than its Node says.
+    NodeIpChanged,
+    /// nftables in the fabric drops VXLAN (UDP 4789) between subnets.
+    BlockedVxlan,
+}
+
+#[derive(Debug, Args)]
+pub struct LabBreakArgs {
+    /// The fault to inject.
+    #[arg(value_enum)]
+    pub fault: LabFault,
+
+    #[command(flatten)]
+    pub name: LabNameArgs,
+
+    /// The node to break (default: worker).
+    #[arg(long)]
+    pub node: Option<String>,
+
+    /// The peer the fault concerns (default: worker3, or worker2 for wrong-route).
+    #[arg(long)]
+    pub peer: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod completions;
+pub mod lab;
 pub mod node_status;
 pub mod output;
 pub mod show;
@@ -16,6 +17,7 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
     match &cli.command {
         cli::Command::NodeStatus(args) => node_status::run(args, color),
         cli::Command::Show(args) => show::run(args),
+        cli::Command::Lab(args) => lab::run(args),
         cli::Command::Completions(args) => completions::run(args.shell),
     }
 }

@@ -1,6 +1,7 @@
 //! The edges where netdiag reads the world: netlink (live, in any network namespace) and files
 //! (dumps and resources on disk). `resolve` turns the command line's source flags into a node state
-//! and, when asked for, the cluster intent.
+//! and, when asked for, the cluster intent. `--lab` is shorthand for a `netdiag lab` node's
+//! namespace plus the lab's intent.
 
 pub mod files;
 pub mod netlink;
@@ -25,8 +26,13 @@ fn state_source(args: &SourceArgs) -> StateSource<'_> {
     }
 }
 
-/// The cluster intent, or an error saying how to provide one.
+/// The cluster intent, or an error saying how to provide one. `--lab NAME` reads the lab's
+/// `cluster/` (written by `netdiag lab up`).
 pub fn intent(args: &SourceArgs) -> Result<ClusterIntent> {
+    if let Some(lab) = &args.lab {
+        crate::lab::load(lab)?;
+        return files::load_intent(&crate::lab::state_dir(lab));
+    }
     match &args.from {
         Some(dir) => files::load_intent(dir),
         None => bail!(
@@ -38,6 +44,12 @@ pub fn intent(args: &SourceArgs) -> Result<ClusterIntent> {
 /// The node state. For files, `node` picks `DIR/nodes/<node>/`; without it the only directory there
 /// is used.
 pub fn state(args: &SourceArgs) -> Result<NodeState> {
+    if let Some(lab) = &args.lab {
+        // `--lab`: live state of the node's namespace in that lab.
+        return netlink::collect(&netlink::NetlinkOptions {
+            netns: Some(crate::lab::node_netns(lab, args.node.as_deref())?),
+        });
+    }
     match state_source(args) {
         StateSource::Live(netns) => netlink::collect(&netlink::NetlinkOptions {
             netns: netns.map(str::to_string),

@@ -1,0 +1,492 @@
+//! Privileged end-to-end tests of `netdiag lab`: build real labs (namespaces, veths, bridges, VXLAN)
+//! with the real binary, ping every pod from every pod, check `node-status --lab` on every node,
+//! prove VXLAN encapsulation with the device's counters, inject every fault and see the expected
+//! finding on the right node (and the ping fail where the fault is in the path), heal, prove
+//! node-status/show read-only, and tear down without leftovers. Root-only (see
+//! `tests/common/privileged.rs`); every test owns a lab named `t<pid><tag>`, removed on drop.
+
+#[path = "../common/privileged.rs"]
+mod privileged;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use netdiag::lab::plan::Plan;
+
+const BIN: &str = env!("CARGO_BIN_EXE_netdiag");
+
+fn netdiag(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run netdiag")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A lab owned by one test; `lab down` on drop, even when the test panics.
+struct Lab {
+    name: String,
+}
+
+impl Lab {
+    fn up(tag: &str, extra: &[&str]) -> Lab {
+        let name = format!("t{}{tag}", std::process::id());
+        // A killed earlier run with the same pid is unlikely; clean it anyway.
+        let _ = netdiag(&["lab", "down", "--name", &name]);
+        let lab = Lab { name };
+        let mut args = vec!["lab", "up", "--name", &lab.name];
+        args.extend_from_slice(extra);
+        let o = netdiag(&args);
+        assert!(
+            o.status.success(),
+            "lab up failed: {}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+        lab
+    }
+
+    fn plan(&self) -> Plan {
+        netdiag::lab::load(&self.name).expect("lab.json")
+    }
+
+    fn nd(&self, args: &[&str]) -> Output {
+        netdiag(args)
+    }
+
+    fn ping(&self, from_pod: &str, ip: &str) -> bool {
+        self.ping_wait(from_pod, ip, "2")
+    }
+
+    /// One ping with a reply timeout of `wait` seconds (short where failure is expected).
+    fn ping_wait(&self, from_pod: &str, ip: &str, wait: &str) -> bool {
+        self.nd(&[
+            "lab", "exec", "--name", &self.name, from_pod, "--", "ping", "-c1", "-W", wait, "-q",
+            ip,
+        ])
+        .status
+        .success()
+    }
+
+    /// (code, severity, peer) of every finding of `node-status --lab NAME --node NODE -o json`.
+    fn findings(&self, node: &str) -> Vec<(String, String, String)> {
+        let o = self.nd(&[
+            "node-status",
+            "--lab",
+            &self.name,
+            "--node",
+            node,
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert!(
+            o.status.success(),
+            "node-status on {node}: {}",
+            text(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+                (s("code"), s("severity"), s("peer"))
+            })
+            .collect()
+    }
+
+    fn errors(&self, node: &str) -> Vec<(String, String, String)> {
+        self.findings(node)
+            .into_iter()
+            .filter(|f| f.1 == "error")
+            .collect()
+    }
+
+    fn assert_no_errors(&self, context: &str) {
+        for n in self.plan().nodes {
+            let e = self.errors(&n.name);
+            assert!(e.is_empty(), "{context}: errors on {}: {e:?}", n.name);
+        }
+    }
+
+    /// Every pod pings every other pod.
+    fn assert_full_mesh(&self) {
+        let plan = self.plan();
+        let mut failed = Vec::new();
+        for a in &plan.pods {
+            for b in &plan.pods {
+                if a.name != b.name && !self.ping(&a.name, &b.ip.to_string()) {
+                    failed.push(format!("{} -> {} ({})", a.name, b.name, b.ip));
+                }
+            }
+        }
+        assert!(failed.is_empty(), "pings failed: {failed:#?}");
+    }
+
+    fn vxlan_tx_packets(&self, node: &str) -> u64 {
+        let ns = format!("nd-{}-{node}", self.name);
+        let o = Command::new("ip")
+            .args(["-n", &ns, "-s", "-j", "link", "show", "dev", "vxlan.calico"])
+            .output()
+            .expect("ip");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("ip -j");
+        v[0]["stats64"]["tx"]["packets"]
+            .as_u64()
+            .expect("tx packets")
+    }
+
+    /// Links, routes, neighbours (without the states the kernel moves by itself) and FDB of every
+    /// namespace of the lab.
+    fn snapshot(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for ns in self.plan().namespaces() {
+            let mut s = String::new();
+            for args in [
+                vec!["ip", "-n", &ns, "-d", "link", "show"],
+                vec!["ip", "-n", &ns, "-d", "route", "show", "table", "all"],
+                vec!["ip", "-n", &ns, "neigh", "show"],
+                vec!["bridge", "-n", &ns, "fdb", "show"],
+            ] {
+                let o = Command::new(args[0])
+                    .args(&args[1..])
+                    .output()
+                    .expect("dump");
+                let t = text(&o.stdout);
+                for line in t.lines() {
+                    // Bridge timers tick and ARP states age on their own: not ours to compare.
+                    let mut kept = Vec::new();
+                    let mut words = line.split_whitespace();
+                    while let Some(w) = words.next() {
+                        if w.ends_with("_timer") {
+                            words.next();
+                        } else if !matches!(w, "REACHABLE" | "STALE" | "DELAY" | "PROBE") {
+                            kept.push(w);
+                        }
+                    }
+                    s.push_str(&kept.join(" "));
+                    s.push('\n');
+                }
+            }
+            out.insert(ns, s);
+        }
+        out
+    }
+
+    fn down(&self) {
+        let o = self.nd(&["lab", "down", "--name", &self.name]);
+        assert!(o.status.success(), "lab down: {}", text(&o.stderr));
+        assert_gone(&self.name);
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = netdiag(&["lab", "down", "--name", &self.name]);
+    }
+}
+
+fn lab_namespaces(name: &str) -> Vec<String> {
+    let prefix = format!("nd-{name}-");
+    std::fs::read_dir("/run/netns")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&prefix))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_gone(name: &str) {
+    let left = lab_namespaces(name);
+    assert!(left.is_empty(), "namespaces left behind: {left:?}");
+    let dir = Path::new("/run/netdiag/lab").join(name);
+    assert!(!dir.exists(), "state dir left behind: {}", dir.display());
+}
+
+/// The fault table: name, the finding on the broken node (worker), whether the ping from
+/// worker-p1 to worker3-p1 must fail while it lasts.
+const FAULTS: &[(&str, Option<&str>, bool)] = &[
+    ("stale-fdb", Some("VXLAN-FDB-STALE-DST"), true),
+    ("missing-fdb", Some("VXLAN-FDB-MISSING"), true),
+    ("missing-neigh", Some("VXLAN-NEIGH-MISSING"), true),
+    ("wrong-neigh-mac", Some("VXLAN-NEIGH-WRONG-MAC"), true),
+    ("missing-route", Some("ROUTE-MISSING"), true),
+    ("wrong-route", Some("ROUTE-WRONG-PATH"), false),
+    ("wrong-vni", Some("VXLAN-VNI-MISMATCH"), true),
+    ("wrong-port", Some("VXLAN-PORT-MISMATCH"), true),
+    ("tunnel-down", Some("VXLAN-DEVICE-DOWN"), true),
+    ("mtu", Some("MTU-POD-ABOVE-TUNNEL"), false),
+    ("stale-blackhole", Some("BLACKHOLE-STALE"), false),
+    ("node-ip-changed", Some("NODE-IP-NOT-LOCAL"), true),
+    ("blocked-vxlan", None, true),
+];
+
+#[test]
+fn default_lab_end_to_end() {
+    if !privileged::can_run("default_lab_end_to_end") {
+        return;
+    }
+    let lab = Lab::up("a", &[]);
+    let name = lab.name.clone();
+    let plan = lab.plan();
+    assert_eq!(plan.nodes.len(), 4);
+    assert_eq!(plan.pods.len(), 8);
+
+    // A second `up` with the same name fails and says how to get rid of the first.
+    let again = lab.nd(&["lab", "up", "--name", &name]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("netdiag lab down --name"));
+
+    // `--lab` needs --node and lists the nodes.
+    let o = lab.nd(&["node-status", "--lab", &name]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("control-plane, worker, worker2, worker3"));
+
+    let status = lab.nd(&["lab", "status", "--name", &name]);
+    assert!(status.status.success());
+    assert!(text(&status.stdout).contains("worker3-p1"));
+
+    lab.assert_full_mesh();
+    for n in &plan.nodes {
+        let f = lab.findings(&n.name);
+        assert!(f.is_empty(), "findings on healthy {}: {f:?}", n.name);
+    }
+
+    // Encapsulation: worker → worker3 (another subnet) goes through vxlan.calico; worker →
+    // worker2 (same subnet, CrossSubnet) does not.
+    let ip_of = |pod: &str| {
+        plan.pods
+            .iter()
+            .find(|p| p.name == pod)
+            .map(|p| p.ip.to_string())
+            .expect("pod")
+    };
+    let before = lab.vxlan_tx_packets("worker");
+    assert!(lab.ping("worker-p1", &ip_of("worker3-p1")));
+    let cross = lab.vxlan_tx_packets("worker");
+    assert!(
+        cross > before,
+        "cross-subnet ping not encapsulated ({before} → {cross})"
+    );
+    assert!(lab.ping("worker-p1", &ip_of("worker2-p1")));
+    let same = lab.vxlan_tx_packets("worker");
+    assert_eq!(same, cross, "same-subnet ping went through vxlan.calico");
+
+    // Read-only proof: node-status and show change nothing in any namespace.
+    let snap = lab.snapshot();
+    for n in &plan.nodes {
+        for args in [
+            vec!["node-status", "--lab", &name, "--node", &n.name],
+            vec![
+                "node-status",
+                "--lab",
+                &name,
+                "--node",
+                &n.name,
+                "-o",
+                "json",
+            ],
+        ] {
+            assert!(lab.nd(&args).status.success());
+        }
+        for what in [
+            "links", "addrs", "routes", "neigh", "fdb", "state", "ippools", "nodes", "blocks",
+            "pods",
+        ] {
+            let o = lab.nd(&["show", what, "--lab", &name, "--node", &n.name]);
+            assert!(o.status.success(), "show {what}: {}", text(&o.stderr));
+        }
+    }
+    let after = lab.snapshot();
+    for (ns, before) in &snap {
+        let now = after.get(ns).map(String::as_str).unwrap_or("");
+        let changed: Vec<String> = before
+            .lines()
+            .filter(|l| !now.lines().any(|m| m == *l))
+            .map(|l| format!("- {l}"))
+            .chain(
+                now.lines()
+                    .filter(|l| !before.lines().any(|m| m == *l))
+                    .map(|l| format!("+ {l}")),
+            )
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "node-status/show changed {ns}:\n{}",
+            changed.join("\n")
+        );
+    }
+
+    // Every fault: the finding on worker (not on control-plane), the ping, heal.
+    let target = ip_of("worker3-p1");
+    for &(fault, code, path) in FAULTS {
+        let o = lab.nd(&["lab", "break", fault, "--name", &name]);
+        if fault == "blocked-vxlan" && !privileged_has("nft") {
+            assert_eq!(o.status.code(), Some(2));
+            assert!(text(&o.stderr).contains("nftables"));
+            continue;
+        }
+        assert!(o.status.success(), "break {fault}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("netdiag lab heal"));
+        let errors = lab.errors("worker");
+        match code {
+            Some(code) => {
+                assert!(
+                    errors.iter().any(|e| e.0 == code),
+                    "{fault}: expected {code} on worker, got {errors:?}"
+                );
+                let cp = lab.findings("control-plane");
+                assert!(
+                    !cp.iter().any(|e| e.0 == code),
+                    "{fault}: {code} on control-plane too: {cp:?}"
+                );
+            }
+            None => assert!(errors.is_empty(), "{fault}: node errors {errors:?}"),
+        }
+        if path {
+            assert!(
+                !lab.ping_wait("worker-p1", &target, "1"),
+                "{fault}: ping still works"
+            );
+        }
+        let o = lab.nd(&["lab", "heal", "--name", &name]);
+        assert!(
+            o.status.success(),
+            "heal after {fault}: {}",
+            text(&o.stderr)
+        );
+        let errors = lab.errors("worker");
+        assert!(errors.is_empty(), "after heal of {fault}: {errors:?}");
+        assert!(
+            lab.ping("worker-p1", &target),
+            "after heal of {fault}: no ping"
+        );
+    }
+
+    // --node/--peer choose where: worker3's entry for control-plane.
+    let o = lab.nd(&[
+        "lab",
+        "break",
+        "stale-fdb",
+        "--name",
+        &name,
+        "--node",
+        "worker3",
+        "--peer",
+        "control-plane",
+    ]);
+    assert!(o.status.success());
+    let errors = lab.errors("worker3");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.0 == "VXLAN-FDB-STALE-DST" && e.2 == "control-plane"),
+        "{errors:?}"
+    );
+    assert!(lab.errors("worker").is_empty());
+    assert!(lab.nd(&["lab", "heal", "--name", &name]).status.success());
+    lab.assert_no_errors("after the last heal");
+    lab.assert_full_mesh();
+
+    lab.down();
+}
+
+fn privileged_has(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+#[test]
+fn bgp_lab_routes_pods_through_the_fabric() {
+    if !privileged::can_run("bgp_lab_routes_pods_through_the_fabric") {
+        return;
+    }
+    let lab = Lab::up("b", &["--mode", "bgp"]);
+    lab.assert_full_mesh();
+    lab.assert_no_errors("bgp lab");
+    // No tunnel at all in this mode.
+    let o = Command::new("ip")
+        .args([
+            "-n",
+            &format!("nd-{}-worker", lab.name),
+            "link",
+            "show",
+            "vxlan.calico",
+        ])
+        .output()
+        .expect("ip");
+    assert!(!o.status.success(), "vxlan.calico exists in bgp mode");
+    lab.down();
+}
+
+#[test]
+fn mixed_lab_routes_both_pools() {
+    if !privileged::can_run("mixed_lab_routes_both_pools") {
+        return;
+    }
+    let lab = Lab::up(
+        "m",
+        &["--mode", "mixed", "--nodes", "4", "--pods-per-node", "2"],
+    );
+    let plan = lab.plan();
+    assert_eq!(plan.pools.len(), 2);
+    lab.assert_full_mesh();
+    lab.assert_no_errors("mixed lab");
+    lab.down();
+}
+
+#[test]
+fn ipip_lab_says_what_the_kernel_lacks() {
+    if !privileged::can_run("ipip_lab_says_what_the_kernel_lacks") {
+        return;
+    }
+    let name = format!("t{}i", std::process::id());
+    let o = netdiag(&["lab", "up", "--name", &name, "--mode", "ipip-always"]);
+    if o.status.success() {
+        // This kernel has ipip: the lab must then work like the others.
+        let lab = Lab { name: name.clone() };
+        lab.assert_full_mesh();
+        lab.assert_no_errors("ipip lab");
+        lab.down();
+        return;
+    }
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("CONFIG_NET_IPIP"), "{err}");
+    assert_gone(&name);
+}
+
+#[test]
+fn down_cleans_what_a_crashed_up_left() {
+    if !privileged::can_run("down_cleans_what_a_crashed_up_left") {
+        return;
+    }
+    let name = format!("t{}c", std::process::id());
+    // What a killed `up` may leave: some namespaces and a state dir without a readable lab.json.
+    for ns in ["fabric", "worker"] {
+        let st = Command::new("ip")
+            .args(["netns", "add", &format!("nd-{name}-{ns}")])
+            .status()
+            .expect("ip");
+        assert!(st.success());
+    }
+    let dir = Path::new("/run/netdiag/lab").join(&name);
+    std::fs::create_dir_all(dir.join("cluster")).expect("state dir");
+    let _guard = Lab { name: name.clone() };
+    let o = netdiag(&["lab", "up", "--name", &name]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains(&format!("netdiag lab down --name {name}")));
+    let o = netdiag(&["lab", "down", "--name", &name]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_gone(&name);
+}
