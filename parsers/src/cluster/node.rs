@@ -160,36 +160,40 @@ fn parse_k8s(
             _ => ignored(ANN_IPV6, v, "an IPv6 CIDR"),
         }
     }
-    if let Some(v) = ann(ANN_IPIP) {
-        match v.parse::<Ipv4Addr>() {
-            Ok(a) => node.ipip_tunnel_ip = Some(a),
-            Err(_) => ignored(ANN_IPIP, v, "an IPv4 address"),
+    // The tunnel addresses and MACs: one value each, dropped (with a note) when it does not parse.
+    fn parsed<T: std::str::FromStr>(
+        v: Option<&str>,
+        key: &str,
+        want: &str,
+        ignored: &mut impl FnMut(&str, &str, &str),
+    ) -> Option<T> {
+        let v = v?;
+        let parsed = v.parse().ok();
+        if parsed.is_none() {
+            ignored(key, v, want);
         }
+        parsed
     }
-    if let Some(v) = ann(ANN_VXLAN) {
-        match v.parse::<Ipv4Addr>() {
-            Ok(a) => node.vxlan_tunnel_ip = Some(a),
-            Err(_) => ignored(ANN_VXLAN, v, "an IPv4 address"),
-        }
-    }
-    if let Some(v) = ann(ANN_VXLAN_MAC) {
-        match v.parse::<MacAddr>() {
-            Ok(m) => node.vxlan_tunnel_mac = Some(m),
-            Err(_) => ignored(ANN_VXLAN_MAC, v, "a MAC address"),
-        }
-    }
-    if let Some(v) = ann(ANN_VXLAN_V6) {
-        match v.parse::<Ipv6Addr>() {
-            Ok(a) => node.vxlan_v6_tunnel_ip = Some(a),
-            Err(_) => ignored(ANN_VXLAN_V6, v, "an IPv6 address"),
-        }
-    }
-    if let Some(v) = ann(ANN_VXLAN_MAC_V6) {
-        match v.parse::<MacAddr>() {
-            Ok(m) => node.vxlan_v6_tunnel_mac = Some(m),
-            Err(_) => ignored(ANN_VXLAN_MAC_V6, v, "a MAC address"),
-        }
-    }
+    node.ipip_tunnel_ip = parsed(ann(ANN_IPIP), ANN_IPIP, "an IPv4 address", &mut ignored);
+    node.vxlan_tunnel_ip = parsed(ann(ANN_VXLAN), ANN_VXLAN, "an IPv4 address", &mut ignored);
+    node.vxlan_tunnel_mac = parsed(
+        ann(ANN_VXLAN_MAC),
+        ANN_VXLAN_MAC,
+        "a MAC address",
+        &mut ignored,
+    );
+    node.vxlan_v6_tunnel_ip = parsed(
+        ann(ANN_VXLAN_V6),
+        ANN_VXLAN_V6,
+        "an IPv6 address",
+        &mut ignored,
+    );
+    node.vxlan_v6_tunnel_mac = parsed(
+        ann(ANN_VXLAN_MAC_V6),
+        ANN_VXLAN_MAC_V6,
+        "a MAC address",
+        &mut ignored,
+    );
 
     let fallback = read_addresses(&obj.get("status.addresses")?, &mut node)?;
     if node.ipv4.is_none() {
