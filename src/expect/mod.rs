@@ -18,7 +18,7 @@ mod routes;
 mod vxlan;
 mod workload;
 
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::model::{ClusterIntent, NodeState};
 use crate::report::{Checked, Report};
 
@@ -160,9 +160,5 @@ impl Outcome {
         if !self.unknown.contains(&what) {
             self.unknown.push(what);
         }
-    }
-
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
     }
 }
