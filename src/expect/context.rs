@@ -3,7 +3,7 @@
 //! inferred), and each peer's node IP, VTEP and subnet relation.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
@@ -68,6 +68,55 @@ pub struct Peer<'a> {
     pub local_in_its_subnet: bool,
     /// The VTEP Felix programs for it: tunnel IP and MAC, when it has both a BGP IP and a tunnel IP.
     pub vtep: Option<(Ipv4Addr, MacAddr)>,
+    /// The IPv6 counterparts: node IPv6, same-subnet by the local IPv6 prefix, and the v6 VTEP
+    /// (`vxlan-v6.calico`: IPv6 address + IPv6 VXLAN tunnel address, MAC from `-v6`).
+    pub ip6: Option<Ipv6Addr>,
+    pub in_local_subnet6: bool,
+    pub vtep6: Option<(Ipv6Addr, MacAddr)>,
+}
+
+/// One address family's view of a peer, for rules written once for IPv4 and IPv6.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerFam {
+    pub ip: Option<IpAddr>,
+    pub in_local_subnet: bool,
+    pub vtep: Option<(IpAddr, MacAddr)>,
+}
+
+impl Peer<'_> {
+    pub fn fam(&self, v6: bool) -> PeerFam {
+        if v6 {
+            PeerFam {
+                ip: self.ip6.map(IpAddr::V6),
+                in_local_subnet: self.in_local_subnet6,
+                vtep: self.vtep6.map(|(ip, mac)| (IpAddr::V6(ip), mac)),
+            }
+        } else {
+            PeerFam {
+                ip: self.ip.map(IpAddr::V4),
+                in_local_subnet: self.in_local_subnet,
+                vtep: self.vtep.map(|(ip, mac)| (IpAddr::V4(ip), mac)),
+            }
+        }
+    }
+}
+
+/// One address family's view of the local node's VXLAN setup: `vxlan.calico` for IPv4,
+/// `vxlan-v6.calico` for IPv6 (§2, "IPv6 variant").
+#[derive(Debug, Clone, Copy)]
+pub struct Fam<'a> {
+    pub v6: bool,
+    pub device: &'static str,
+    pub overhead: u32,
+    /// A pool of this family uses VXLAN (or FelixConfiguration forces it, IPv4 only).
+    pub enabled: bool,
+    pub node_ip: Option<IpAddr>,
+    pub node_net: Option<IpNet>,
+    /// The link carrying the node IP of this family.
+    pub parent: Option<&'a Link>,
+    pub tunnel_ip: Option<IpAddr>,
+    pub vtep_mac: MacAddr,
+    pub mtu: Option<u32>,
 }
 
 pub struct Context<'a> {
@@ -82,6 +131,7 @@ pub struct Context<'a> {
     /// (host MTU, true when it fell back to 1460).
     pub host_mtu: Option<(u32, bool)>,
     pub vxlan_enabled: bool,
+    pub vxlan6_enabled: bool,
     pub ipip_enabled: bool,
     pub backend: BackendInfo,
     pub peers: Vec<Peer<'a>>,
@@ -104,6 +154,11 @@ impl<'a> Context<'a> {
         let vxlan_enabled = felix
             .vxlan_enabled
             .unwrap_or_else(|| v4_pools().any(|p| p.vxlan_mode.is_on()));
+        // IPv6 has no FelixConfiguration override: any IPv6 pool with VXLAN.
+        let vxlan6_enabled = intent
+            .pools
+            .iter()
+            .any(|p| p.cidr.addr().is_ipv6() && p.vxlan_mode.is_on());
         let ipip_enabled = felix
             .ipip_enabled
             .unwrap_or_else(|| v4_pools().any(|p| p.ipip_mode.is_on()));
@@ -127,6 +182,23 @@ impl<'a> Context<'a> {
                 (true, Some(_), Some(tun)) => Some((tun, vtep_mac(other))),
                 _ => None,
             };
+            let ip6 = match other.ipv6.map(|n| n.addr()) {
+                Some(IpAddr::V6(a)) => Some(a),
+                _ => None,
+            };
+            let in_local_subnet6 = match (node.ipv6, ip6) {
+                (Some(net), Some(ip)) => net.contains(&IpAddr::V6(ip)),
+                _ => false,
+            };
+            let vtep6 = match (ip6, other.vxlan_v6_tunnel_ip) {
+                (Some(_), Some(tun)) => Some((
+                    tun,
+                    other
+                        .vxlan_v6_tunnel_mac
+                        .unwrap_or_else(|| calico::derived_vtep_mac(&other.name, true)),
+                )),
+                _ => None,
+            };
             peer_index.insert(other.name.as_str(), peers.len());
             peers.push(Peer {
                 node: other,
@@ -134,6 +206,9 @@ impl<'a> Context<'a> {
                 in_local_subnet,
                 local_in_its_subnet,
                 vtep,
+                ip6,
+                in_local_subnet6,
+                vtep6,
             });
         }
 
@@ -157,10 +232,50 @@ impl<'a> Context<'a> {
             parent,
             host_mtu,
             vxlan_enabled,
+            vxlan6_enabled,
             ipip_enabled,
             backend,
             peers,
             peer_index,
+        }
+    }
+
+    /// The IPv4 or IPv6 view of the local node's VXLAN setup.
+    pub fn fam(&self, v6: bool) -> Fam<'a> {
+        if v6 {
+            let node_net = self.node.ipv6;
+            let node_ip = node_net.map(|n| n.addr());
+            Fam {
+                v6,
+                device: calico::VXLAN_V6_DEVICE,
+                overhead: calico::VXLAN_OVERHEAD_V6,
+                enabled: self.vxlan6_enabled,
+                node_ip,
+                node_net,
+                parent: node_ip.and_then(|ip| self.state.link_with_addr(ip)),
+                tunnel_ip: self.node.vxlan_v6_tunnel_ip.map(IpAddr::V6),
+                vtep_mac: self
+                    .node
+                    .vxlan_v6_tunnel_mac
+                    .unwrap_or_else(|| calico::derived_vtep_mac(&self.node.name, true)),
+                mtu: self.felix.vxlan_mtu_v6.filter(|m| *m != 0).or_else(|| {
+                    self.host_mtu
+                        .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V6))
+                }),
+            }
+        } else {
+            Fam {
+                v6,
+                device: calico::VXLAN_DEVICE,
+                overhead: calico::VXLAN_OVERHEAD_V4,
+                enabled: self.vxlan_enabled,
+                node_ip: self.node_ip.map(IpAddr::V4),
+                node_net: self.node_net,
+                parent: self.parent,
+                tunnel_ip: self.node.vxlan_tunnel_ip.map(IpAddr::V4),
+                vtep_mac: vtep_mac(self.node),
+                mtu: self.vxlan_mtu(),
+            }
         }
     }
 
@@ -221,9 +336,10 @@ impl<'a> Context<'a> {
         self.intent.pool_for(net)
     }
 
-    /// Whether the local node would send to `peer` unencapsulated for a pool (E6).
+    /// Whether the local node would send to `peer` unencapsulated for a pool (E6), by the local
+    /// prefix of the pool's family.
     pub fn same_subnet(&self, pool: &IpPool, peer: &Peer) -> bool {
-        pool.cross_subnet() && peer.in_local_subnet
+        pool.cross_subnet() && peer.fam(pool.cidr.addr().is_ipv6()).in_local_subnet
     }
 
     pub fn is_workload_iface(&self, name: &str) -> bool {

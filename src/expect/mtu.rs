@@ -25,6 +25,11 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
             ctx.vxlan_enabled,
         ),
         (calico::IPIP_DEVICE, calico::IPIP_OVERHEAD, ctx.ipip_enabled),
+        (
+            calico::VXLAN_V6_DEVICE,
+            calico::VXLAN_OVERHEAD_V6,
+            ctx.vxlan6_enabled,
+        ),
     ]
     .into_iter()
     .filter(|(_, _, on)| *on)
@@ -38,14 +43,19 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
 
     for (name, mtu, overhead) in &tunnels {
         out.checked.mtu += 1;
-        if let Some(parent_mtu) = ctx.parent.and_then(|p| p.mtu) {
+        let parent = if *name == calico::VXLAN_V6_DEVICE {
+            ctx.fam(true).parent
+        } else {
+            ctx.parent
+        };
+        if let Some(parent_mtu) = parent.and_then(|p| p.mtu) {
             if mtu + overhead > parent_mtu {
                 out.push(
                     Finding::new(Code::MtuTunnelAboveParent, format!("link {name}"))
                         .expected(format!(
                             "mtu ≤ {} ({} mtu {parent_mtu} − {overhead} overhead)",
                             parent_mtu - overhead.min(&parent_mtu),
-                            ctx.parent.map(|p| p.name.as_str()).unwrap_or("parent")
+                            parent.map(|p| p.name.as_str()).unwrap_or("parent")
                         ))
                         .actual(format!("mtu {mtu}"))
                         .hint("encapsulated packets exceed the underlay MTU and are fragmented or dropped; lower vxlanMTU/ipipMTU"),

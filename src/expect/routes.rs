@@ -133,8 +133,8 @@ fn expected_routes(ctx: &Context, out: &mut Outcome) -> Vec<ExpectedRoute> {
             continue;
         };
         let kind = pool.pool_type();
-        if kind == PoolType::None || block.cidr.addr().is_ipv6() {
-            // IPv6 blocks need the node's IPv6 address and vxlan-v6.calico; not covered yet.
+        if kind == PoolType::None || (kind == PoolType::Ipip && block.cidr.addr().is_ipv6()) {
+            // Calico has no IPv6 IPIP.
             continue;
         }
         match block.affinity.as_deref() {
@@ -234,9 +234,13 @@ fn to_peer<'n>(
 ) -> Option<ExpectedRoute> {
     let name = peer.node.name.as_str();
     let kind = pool.pool_type();
-    let parent = ctx.parent.map(|l| l.name.clone());
-    let subnet_words = || match (ctx.node_net, peer.ip) {
-        (Some(net), Some(ip)) if peer.in_local_subnet => format!("{ip} is inside {}", net.trunc()),
+    // Everything below is per address family: IPv6 blocks go to the peer's IPv6 address, VTEP and
+    // vxlan-v6.calico, by the local IPv6 prefix.
+    let fam = ctx.fam(dst.addr().is_ipv6());
+    let pf = peer.fam(fam.v6);
+    let parent = fam.parent.map(|l| l.name.clone());
+    let subnet_words = || match (fam.node_net, pf.ip) {
+        (Some(net), Some(ip)) if pf.in_local_subnet => format!("{ip} is inside {}", net.trunc()),
         (Some(net), Some(ip)) => format!("{ip} is outside {}", net.trunc()),
         _ => "subnets unknown".to_string(),
     };
@@ -276,10 +280,10 @@ fn to_peer<'n>(
     match kind {
         PoolType::Vxlan => {
             if ctx.same_subnet(pool, peer) {
-                if let (Some(ip), Some(dev)) = (peer.ip, parent) {
+                if let (Some(ip), Some(dev)) = (pf.ip, parent) {
                     return base(
                         RoutePath::Via {
-                            gateway: IpAddr::V4(ip),
+                            gateway: ip,
                             dev,
                             onlink: true,
                         },
@@ -295,16 +299,16 @@ fn to_peer<'n>(
                     );
                 }
             }
-            match peer.vtep {
+            match pf.vtep {
                 Some((tun, _)) => base(
                     RoutePath::Via {
-                        gateway: IpAddr::V4(tun),
-                        dev: calico::VXLAN_DEVICE.to_string(),
+                        gateway: tun,
+                        dev: fam.device.to_string(),
                         onlink: true,
                     },
                     PeerPath::Vxlan,
                     Some(ctx.device_route_protocol),
-                    ctx.vxlan_mtu(),
+                    fam.mtu,
                     if pool.cross_subnet() {
                         format!(
                             "pool {} is {}; {}: other subnet, VXLAN",
@@ -318,12 +322,20 @@ fn to_peer<'n>(
                 ),
                 None => {
                     if reported.no_vtep.insert(name) {
-                        let missing = match (peer.node.has_bgp_spec, peer.node.vxlan_tunnel_ip) {
-                            (false, _) => "no Calico IPv4 address (projectcalico.org/IPv4Address)",
-                            (true, None) => {
+                        let missing = match (fam.v6, peer.node.has_bgp_spec, pf.ip, pf.vtep) {
+                            (true, _, None, _) => {
+                                "no Calico IPv6 address (projectcalico.org/IPv6Address)"
+                            }
+                            (true, _, Some(_), _) => {
+                                "no IPv6 VXLAN tunnel address (projectcalico.org/IPv6VXLANTunnelAddr)"
+                            }
+                            (false, false, _, _) => {
+                                "no Calico IPv4 address (projectcalico.org/IPv4Address)"
+                            }
+                            (false, true, _, None) => {
                                 "no VXLAN tunnel address (projectcalico.org/IPv4VXLANTunnelAddr)"
                             }
-                            (true, Some(_)) => "an incomplete VTEP",
+                            (false, true, _, Some(_)) => "an incomplete VTEP",
                         };
                         out.push(
                             Finding::new(Code::PeerNoVtep, format!("node {name}"))
@@ -338,7 +350,7 @@ fn to_peer<'n>(
             }
         }
         PoolType::Ipip => {
-            let ip = peer.ip?;
+            let ip = pf.ip?;
             let felix = ctx.felix_owns(PoolType::Ipip);
             let proto = Some(if felix {
                 ctx.felix_special_proto()
@@ -349,7 +361,7 @@ fn to_peer<'n>(
                 if let Some(dev) = parent {
                     return base(
                         RoutePath::Via {
-                            gateway: IpAddr::V4(ip),
+                            gateway: ip,
                             dev,
                             onlink: felix,
                         },
@@ -367,7 +379,7 @@ fn to_peer<'n>(
             }
             base(
                 RoutePath::Via {
-                    gateway: IpAddr::V4(ip),
+                    gateway: ip,
                     dev: calico::IPIP_DEVICE.to_string(),
                     onlink: true,
                 },
@@ -383,11 +395,11 @@ fn to_peer<'n>(
             )
         }
         PoolType::NoEncap => {
-            let ip = peer.ip?;
+            let ip = pf.ip?;
             if ctx.felix_owns(PoolType::NoEncap) {
                 return base(
                     RoutePath::Via {
-                        gateway: IpAddr::V4(ip),
+                        gateway: ip,
                         dev: parent?,
                         onlink: true,
                     },
@@ -397,10 +409,10 @@ fn to_peer<'n>(
                     format!("pool {} is no-encap and Felix programs it", pool.name),
                 );
             }
-            if peer.in_local_subnet {
+            if pf.in_local_subnet {
                 return base(
                     RoutePath::Via {
-                        gateway: IpAddr::V4(ip),
+                        gateway: ip,
                         dev: parent?,
                         onlink: false,
                     },
@@ -653,8 +665,10 @@ fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: 
             );
             continue;
         }
-        let on_vxlan = r.dev.as_deref() == Some(calico::VXLAN_DEVICE)
-            && r.protocol != Some(RouteProto::KERNEL)
+        let on_vxlan = matches!(
+            r.dev.as_deref(),
+            Some(calico::VXLAN_DEVICE | calico::VXLAN_V6_DEVICE)
+        ) && r.protocol != Some(RouteProto::KERNEL)
             && !is_v6_link_local(&dst);
         let felix = r.protocol == Some(RouteProto::FELIX) && r.kind != RouteType::Local;
         if on_vxlan || felix {

@@ -2,11 +2,10 @@
 //! neighbour and one `self permanent` FDB entry per remote VTEP, and nothing stale beside them.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
-use super::context::Context;
+use super::context::{Context, Fam};
 use super::Outcome;
-use crate::calico;
 use crate::finding::{Code, Finding};
 use crate::model::{FdbState, MacAddr};
 
@@ -15,14 +14,20 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
         out.unknown("links were not collected: the vxlan.calico and tunl0 devices are unknown");
         return;
     }
-    let dev = ctx.state.link(calico::VXLAN_DEVICE);
-    if !ctx.vxlan_enabled {
+    check_device_fam(ctx, &ctx.fam(false), out);
+    check_device_fam(ctx, &ctx.fam(true), out);
+}
+
+fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
+    let family = if fam.v6 { "IPv6" } else { "IPv4" };
+    let dev = ctx.state.link(fam.device);
+    if !fam.enabled {
         if let Some(dev) = dev {
             out.checked.links += 1;
             out.push(
                 Finding::new(Code::VxlanDeviceUnexpected, format!("link {}", dev.name))
-                    .expected("no vxlan.calico: no IPv4 pool uses VXLAN")
-                    .actual(format!("vxlan.calico exists (mtu {})", opt(dev.mtu)))
+                    .expected(format!("no {}: no {family} pool uses VXLAN", fam.device))
+                    .actual(format!("{} exists (mtu {})", fam.device, opt(dev.mtu)))
                     .hint("Felix deletes it when VXLAN is off; a leftover from another cluster or an old encapsulation (#6383)"),
             );
         }
@@ -30,27 +35,29 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
     }
     out.checked.links += 1;
     let Some(dev) = dev else {
-        let cause = match (ctx.node.has_bgp_spec, ctx.node.vxlan_tunnel_ip) {
-            (false, _) => "this Node has no Calico IPv4 address, so it has no VTEP",
+        let has_ip = if fam.v6 {
+            fam.node_ip.is_some()
+        } else {
+            ctx.node.has_bgp_spec
+        };
+        let cause = match (has_ip, fam.tunnel_ip) {
+            (false, _) => "this Node has no Calico address of this family, so it has no VTEP",
             (true, None) => {
                 "this Node has no VXLAN tunnel address (host-local IPAM? VXLAN needs Calico IPAM)"
             }
-            _ if ctx.parent.is_none() => {
+            _ if fam.parent.is_none() => {
                 "the node IP is on no local interface, so Felix cannot find the parent device"
             }
             _ => "Felix has not created it: check calico-node's logs on this node",
         };
         out.push(
-            Finding::new(
-                Code::VxlanDeviceMissing,
-                format!("link {}", calico::VXLAN_DEVICE),
-            )
-            .expected(format!(
-                "vxlan.calico (VNI {}, port {}) because a pool uses VXLAN",
-                ctx.vxlan_vni, ctx.vxlan_port
-            ))
-            .actual("no such device")
-            .hint(cause),
+            Finding::new(Code::VxlanDeviceMissing, format!("link {}", fam.device))
+                .expected(format!(
+                    "{} (VNI {}, port {}) because an {family} pool uses VXLAN",
+                    fam.device, ctx.vxlan_vni, ctx.vxlan_port
+                ))
+                .actual("no such device")
+                .hint(cause),
         );
         return;
     };
@@ -89,8 +96,8 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
                     );
                 }
             }
-            if let (Some(local), Some(node_ip)) = (v.local, ctx.node_ip) {
-                if local != IpAddr::V4(node_ip) {
+            if let (Some(local), Some(node_ip)) = (v.local, fam.node_ip) {
+                if local != node_ip {
                     out.push(
                         Finding::new(Code::VxlanLocalMismatch, subject.clone())
                             .expected(format!("local {node_ip}"))
@@ -99,7 +106,7 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
                     );
                 }
             }
-            if let Some(parent) = ctx.parent {
+            if let Some(parent) = fam.parent {
                 let by_index = matches!((v.parent_index, parent.index), (Some(a), Some(b)) if a != b);
                 let by_name = matches!(&v.parent_name, Some(n) if *n != parent.name);
                 if by_index || by_name {
@@ -130,10 +137,15 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
             }
         }
     }
-    let want_mac = super::context::vtep_mac(ctx.node);
+    let want_mac = fam.vtep_mac;
     if let Some(mac) = dev.mac {
         if mac != want_mac {
-            let origin = if ctx.node.vxlan_tunnel_mac.is_some() {
+            let annotated = if fam.v6 {
+                ctx.node.vxlan_v6_tunnel_mac.is_some()
+            } else {
+                ctx.node.vxlan_tunnel_mac.is_some()
+            };
+            let origin = if annotated {
                 "the Node's VXLANTunnelMACAddr"
             } else {
                 "derived from the node name"
@@ -146,23 +158,29 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
             );
         }
     }
-    if let Some(want) = ctx.vxlan_mtu() {
+    if let Some(want) = fam.mtu {
         if let Some(mtu) = dev.mtu {
             if mtu != want {
                 out.push(
                     Finding::new(Code::VxlanMtuMismatch, subject.clone())
                         .expected(format!("mtu {want}"))
                         .actual(format!("mtu {mtu}"))
-                        .hint("FelixConfiguration vxlanMTU, or host MTU − 50; Felix resets it within 10 s when running"),
+                        .hint(format!("FelixConfiguration {}, or host MTU − {}; Felix resets it within 10 s when running", if fam.v6 { "vxlanMTUV6" } else { "vxlanMTU" }, fam.overhead)),
                 );
             }
         }
     }
     if ctx.state.addrs_collected {
-        let v4: Vec<_> = dev.addrs.iter().filter(|a| a.addr.is_ipv4()).collect();
-        let want = ctx.node.vxlan_tunnel_ip;
+        // The family's addresses, minus the IPv6 link-local every device carries.
+        let host_len = if fam.v6 { 128 } else { 32 };
+        let v4: Vec<_> = dev
+            .addrs
+            .iter()
+            .filter(|a| a.addr.is_ipv6() == fam.v6 && !is_link_local(a.addr))
+            .collect();
+        let want = fam.tunnel_ip;
         let good = match want {
-            Some(ip) => v4.len() == 1 && v4[0].addr == IpAddr::V4(ip) && v4[0].prefix_len == 32,
+            Some(ip) => v4.len() == 1 && v4[0].addr == ip && v4[0].prefix_len == host_len,
             None => v4.is_empty(),
         };
         if !good {
@@ -173,49 +191,77 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
             out.push(
                 Finding::new(Code::VxlanAddrMismatch, subject)
                     .expected(match want {
-                        Some(ip) => format!("inet {ip}/32 only"),
+                        Some(ip) => format!("{ip}/{host_len} only"),
                         None => "no address (the Node has no VXLAN tunnel address)".to_string(),
                     })
                     .actual(if actual.is_empty() {
-                        "no IPv4 address".to_string()
+                        "no address".to_string()
                     } else {
-                        format!("inet {}", actual.join(", "))
+                        actual.join(", ")
                     })
-                    .hint("the tunnel address must be the Node's IPv4VXLANTunnelAddr as /32; host-sourced traffic to pods uses it"),
+                    .hint(if fam.v6 {
+                        "the tunnel address must be the Node's IPv6VXLANTunnelAddr as /128; host-sourced traffic to pods uses it"
+                    } else {
+                        "the tunnel address must be the Node's IPv4VXLANTunnelAddr as /32; host-sourced traffic to pods uses it"
+                    }),
             );
         }
     }
 }
 
-/// The remote VTEPs: tunnel IP → (node, MAC, node IP).
-fn vteps<'c>(ctx: &'c Context) -> HashMap<Ipv4Addr, (&'c str, MacAddr, Option<Ipv4Addr>)> {
+/// The remote VTEPs of a family: tunnel IP → (node, MAC, node IP).
+type Vteps<'c> = HashMap<IpAddr, (&'c str, MacAddr, Option<IpAddr>)>;
+
+fn vteps<'c>(ctx: &'c Context, v6: bool) -> Vteps<'c> {
     ctx.peers
         .iter()
         .filter_map(|p| {
-            p.vtep
-                .map(|(ip, mac)| (ip, (p.node.name.as_str(), mac, p.ip)))
+            let f = p.fam(v6);
+            f.vtep
+                .map(|(ip, mac)| (ip, (p.node.name.as_str(), mac, f.ip)))
         })
         .collect()
 }
 
+fn is_link_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(a) => a.is_link_local(),
+    }
+}
+
 pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
-    if !ctx.vxlan_enabled {
+    if !ctx.vxlan_enabled && !ctx.vxlan6_enabled {
         return;
     }
     let Some(neigh) = ctx.state.neighbours.as_deref() else {
         out.unknown("neighbours were not collected: the VTEP ARP entries are unknown");
         return;
     };
-    let vteps = vteps(ctx);
+    for fam in [ctx.fam(false), ctx.fam(true)] {
+        if fam.enabled {
+            check_neighbours_fam(ctx, &fam, neigh, out);
+        }
+    }
+}
+
+fn check_neighbours_fam(
+    ctx: &Context,
+    fam: &Fam,
+    neigh: &[crate::model::Neighbour],
+    out: &mut Outcome,
+) {
+    let device = fam.device;
+    let vteps = vteps(ctx, fam.v6);
     let on_dev: Vec<_> = neigh
         .iter()
-        .filter(|n| n.dev == calico::VXLAN_DEVICE)
+        .filter(|n| n.dev == device && !is_link_local(n.ip) && !n.ip.is_multicast())
         .collect();
     let by_ip: HashMap<IpAddr, &crate::model::Neighbour> =
         on_dev.iter().map(|n| (n.ip, *n)).collect();
     for (ip, (node, mac, _)) in &vteps {
         out.checked.neighbours += 1;
-        let found = by_ip.get(&IpAddr::V4(*ip));
+        let found = by_ip.get(ip);
         let healthy = found.is_some_and(|n| {
             n.mac == Some(*mac)
                 && n.state
@@ -226,7 +272,7 @@ pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
             continue;
         }
         let subject = format!("neigh {ip}");
-        let expected = format!("{ip} dev vxlan.calico lladdr {mac} PERMANENT");
+        let expected = format!("{ip} dev {device} lladdr {mac} PERMANENT");
         match found {
             None => out.push(
                 Finding::new(Code::NeighMissing, subject)
@@ -261,17 +307,13 @@ pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
         }
     }
     for n in &on_dev {
-        let known = match n.ip {
-            IpAddr::V4(v4) => vteps.contains_key(&v4),
-            IpAddr::V6(_) => true,
-        };
-        if known {
+        if vteps.contains_key(&n.ip) {
             continue;
         }
         if n.state.map(|s| s.is_unresolved()).unwrap_or(false) {
             out.push(
                 Finding::new(Code::NeighUnresolved, format!("neigh {}", n.ip))
-                    .expected("no unresolved neighbour on vxlan.calico")
+                    .expected(format!("no unresolved neighbour on {device}"))
                     .actual(n.to_string())
                     .hint("a route points at a gateway that is no known VTEP (stale route or missing peer)"),
             );
@@ -287,22 +329,31 @@ pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
 }
 
 pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
-    if !ctx.vxlan_enabled {
+    if !ctx.vxlan_enabled && !ctx.vxlan6_enabled {
         return;
     }
     let Some(fdb) = ctx.state.fdb.as_deref() else {
         out.unknown("the bridge FDB was not collected: the VTEP forwarding entries are unknown");
         return;
     };
-    let vteps = vteps(ctx);
-    let by_mac: HashMap<MacAddr, (&str, Option<Ipv4Addr>)> = vteps
+    for fam in [ctx.fam(false), ctx.fam(true)] {
+        if fam.enabled {
+            check_fdb_fam(ctx, &fam, fdb, out);
+        }
+    }
+}
+
+fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: &mut Outcome) {
+    let device = fam.device;
+    let vteps = vteps(ctx, fam.v6);
+    let by_mac: HashMap<MacAddr, (&str, Option<IpAddr>)> = vteps
         .values()
         .map(|(node, mac, ip)| (*mac, (*node, *ip)))
         .collect();
-    let own_mac = ctx.state.link(calico::VXLAN_DEVICE).and_then(|l| l.mac);
+    let own_mac = ctx.state.link(device).and_then(|l| l.mac);
     let entries: Vec<_> = fdb
         .iter()
-        .filter(|e| e.dev == calico::VXLAN_DEVICE && Some(e.mac) != own_mac)
+        .filter(|e| e.dev == device && Some(e.mac) != own_mac)
         .collect();
     let mut seen_mac: HashMap<MacAddr, Vec<IpAddr>> = HashMap::new();
     let mut seen_dst: HashMap<IpAddr, HashSet<MacAddr>> = HashMap::new();
@@ -322,7 +373,7 @@ pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
         let healthy = mine.len() == 1
             && mine[0].is_self
             && mine[0].state.is_none_or(|s| s == FdbState::Permanent)
-            && node_ip.is_some_and(|ip| mine[0].dst == Some(IpAddr::V4(ip)));
+            && node_ip.is_some_and(|ip| mine[0].dst == Some(ip));
         if healthy {
             continue;
         }
@@ -330,7 +381,7 @@ pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
         let want_dst = node_ip
             .map(|ip| ip.to_string())
             .unwrap_or_else(|| "?".into());
-        let expected = format!("{mac} dev vxlan.calico dst {want_dst} self permanent");
+        let expected = format!("{mac} dev {device} dst {want_dst} self permanent");
         if mine.is_empty() {
             out.push(
                 Finding::new(Code::FdbMissing, subject)
@@ -342,7 +393,7 @@ pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
             continue;
         }
         if let Some(want) = node_ip {
-            if !mine.iter().any(|e| e.dst == Some(IpAddr::V4(*want))) {
+            if !mine.iter().any(|e| e.dst == Some(*want)) {
                 let actual: Vec<String> = mine.iter().map(|e| e.to_string()).collect();
                 out.push(
                     Finding::new(Code::FdbStaleDst, subject)
