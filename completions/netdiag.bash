@@ -603,7 +603,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__node__subcmd__status)
-            opts="-o -h --node --netns --from --live --lab --output --fail-on --all-peers --color --help"
+            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --fail-on --all-peers --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +622,26 @@ _netdiag() {
                     return 0
                     ;;
                 --lab)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -649,7 +669,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__show)
-            opts="-o -h --node --netns --from --live --lab --output --color --help links addrs routes neigh fdb ippools nodes blocks pods state"
+            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --color --help links addrs routes neigh fdb ippools nodes blocks pods state"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +688,26 @@ _netdiag() {
                     return 0
                     ;;
                 --lab)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -38,6 +38,10 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l node -d 
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l netns -d 'Read live state inside this network namespace (/run/netns/NAME, or a path)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l from -d 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR' -r -F
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l lab -d 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node\'s namespace and the lab\'s intent' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l kubeconfig -d 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account). Given explicitly, it wins over --from\'s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l context -d 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -s n -l namespace -d 'Only read Pods of this namespace from the API (default: all namespaces)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l request-timeout -d 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
@@ -55,6 +59,10 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l node -d 'The no
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l netns -d 'Read live state inside this network namespace (/run/netns/NAME, or a path)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l from -d 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR' -r -F
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l lab -d 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node\'s namespace and the lab\'s intent' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l kubeconfig -d 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account). Given explicitly, it wins over --from\'s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l context -d 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand show" -s n -l namespace -d 'Only read Pods of this namespace from the API (default: all namespaces)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand show" -l request-timeout -d 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand show" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"

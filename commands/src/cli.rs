@@ -73,6 +73,59 @@ pub struct SourceArgs {
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "lab",
           conflicts_with_all = ["netns", "from", "live"])]
     pub lab: Option<String>,
+
+    /// Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG,
+    /// then ~/.kube/config, then the pod's service account). Given explicitly, it wins over --from's
+    /// cluster/: --from then supplies the node state only. Without --from/--lab the API is used
+    /// whenever a kubeconfig exists.
+    #[arg(long, value_name = "PATH", conflicts_with = "lab")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use (default: its current-context). Given explicitly, it selects the
+    /// API as intent source like --kubeconfig.
+    #[arg(long, value_name = "NAME", conflicts_with = "lab")]
+    pub context: Option<String>,
+
+    /// Only read Pods of this namespace from the API (default: all namespaces).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_request_timeout)]
+    pub request_timeout: std::time::Duration,
+}
+
+/// `--request-timeout`: kubectl's forms (`10s`, `1m`, `1m30s`, `500ms`, `2h`, or a bare number of
+/// seconds). `0` means no limit, kept as a zero duration.
+pub fn parse_request_timeout(s: &str) -> Result<std::time::Duration, String> {
+    use std::time::Duration;
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let bad = || format!("{s:?} is not a duration (examples: 10s, 1m, 500ms, 0)");
+    let (mut total, mut rest) = (Duration::ZERO, s);
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let part = match &rest[..unit] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[unit..];
+    }
+    Ok(total)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,9 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     // The intent (YAML/JSON parsing) and the node state (netlink dumps or files) are independent:
     // read them on two threads, so a 5 000-node intent costs no time on top of the collection.
     let (intent, state) = std::thread::scope(|s| {
-        let intent = s.spawn(|| crate::source::intent(&args.source));
+        let intent = s.spawn(|| {
+            crate::source::intent_for(&args.source, crate::source::kube::Needs::AllLocalPods)
+        });
         let state = crate::source::state(&args.source);
         let intent = intent.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(

@@ -232,13 +232,24 @@ fn show_state(args: &ShowArgs) -> Result<String> {
 }
 
 fn show_intent(args: &ShowArgs) -> Result<String> {
-    let intent = crate::source::intent(&args.source)?;
-    let src = args
-        .source
-        .from
-        .as_ref()
-        .map(|p| format!("files {}", p.display()))
-        .unwrap_or_default();
+    use crate::source::kube::Needs;
+    let needs = match args.what {
+        ShowWhat::Ippools => Needs::Pools,
+        ShowWhat::Nodes => Needs::Nodes,
+        ShowWhat::Blocks => Needs::Blocks,
+        ShowWhat::Pods => Needs::Pods,
+        _ => Needs::All,
+    };
+    let intent = crate::source::intent_for(&args.source, needs)?;
+    let src = if crate::source::intent_from_api(&args.source) {
+        "kubernetes API".to_string()
+    } else {
+        args.source
+            .from
+            .as_ref()
+            .map(|p| format!("files {}", p.display()))
+            .unwrap_or_default()
+    };
     if args.output != TableFormat::Table {
         return match args.what {
             ShowWhat::Ippools => doc(args, None, &src, &intent.pools),

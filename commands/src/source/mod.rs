@@ -1,9 +1,10 @@
 //! The edges where netdiag reads the world: netlink (live, in any network namespace) and files
 //! (dumps and resources on disk). `resolve` turns the command line's source flags into a node state
 //! and, when asked for, the cluster intent. `--lab` is shorthand for a `netdiag lab` node's
-//! namespace plus the lab's intent.
+//! namespace plus the lab's intent; `kube` reads the intent from the API server.
 
 pub mod files;
+pub mod kube;
 pub mod netlink;
 pub mod netns;
 
@@ -26,17 +27,35 @@ fn state_source(args: &SourceArgs) -> StateSource<'_> {
     }
 }
 
+/// Whether the intent comes from the Kubernetes API (see [`intent`] for the order).
+pub fn intent_from_api(args: &SourceArgs) -> bool {
+    args.lab.is_none() && (kube::explicit(args) || (args.from.is_none() && kube::available(args)))
+}
+
 /// The cluster intent, or an error saying how to provide one. `--lab NAME` reads the lab's
 /// `cluster/` (written by `netdiag lab up`).
 pub fn intent(args: &SourceArgs) -> Result<ClusterIntent> {
+    intent_for(args, kube::Needs::All)
+}
+
+/// Like [`intent`]; from the API only the resources `needs` names are listed (files are read
+/// whole: they are already on disk).
+pub fn intent_for(args: &SourceArgs, needs: kube::Needs) -> Result<ClusterIntent> {
     if let Some(lab) = &args.lab {
         crate::lab::load(lab)?;
         return files::load_intent(&crate::lab::state_dir(lab));
     }
+    // An explicit --kubeconfig/--context wins: --from then supplies the node state only. Otherwise
+    // --from's cluster/ wins, and the API is the default when a kubeconfig (or a pod's service
+    // account) exists.
+    if kube::explicit(args) {
+        return kube::load_intent_for(args, needs);
+    }
     match &args.from {
         Some(dir) => files::load_intent(dir),
+        None if kube::available(args) => kube::load_intent_for(args, needs),
         None => bail!(
-            "no cluster intent: pass --from DIR with DIR/cluster/ holding `kubectl get ippools,nodes,ipamblocks,blockaffinities,felixconfigurations,pods -A -o yaml` output"
+            "no cluster intent: pass --from DIR with DIR/cluster/ holding `kubectl get ippools,nodes,ipamblocks,blockaffinities,felixconfigurations,pods -A -o yaml` output, or --kubeconfig PATH (or set KUBECONFIG) to read it from the API server"
         ),
     }
 }

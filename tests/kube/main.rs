@@ -1,0 +1,869 @@
+//! Kube suite: the real binary and the real `kube` client against a small HTTP/1.1 server on
+//! 127.0.0.1 that serves recorded resources the way the API server does — discovery (`/api`,
+//! `/apis`, `/apis/projectcalico.org/v3`), typed list responses whose items carry no
+//! apiVersion/kind, `metadata.resourceVersion`, `limit`/`continue` paging, 403/404/401 `Status`
+//! objects and a slow endpoint. No traffic leaves loopback; every loop and sleep is bounded.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const TOKEN: &str = "netdiag-test-token";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    repo().join("testdata/scenarios").join(name)
+}
+
+/// The binary with no ambient cluster: no KUBECONFIG, no in-cluster env, HOME without ~/.kube.
+fn bin(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netdiag"));
+    c.env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .env("HOME", home);
+    c
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An error is one line on stderr, prefixed `netdiag: `, with exit code 2.
+fn assert_clean_error(o: &Output, mentions: &[&str]) {
+    let e = err(o);
+    assert_eq!(o.status.code(), Some(2), "exit 2; stderr: {e}");
+    assert!(e.starts_with("netdiag: "), "prefixed: {e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "one line: {e}");
+    for m in mentions {
+        assert!(e.contains(m), "mentions {m:?}: {e}");
+    }
+    assert!(!e.contains("panicked"), "no panic: {e}");
+}
+
+/// Which Calico API group the served cluster offers.
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    /// The CRDs only (`crd.projectcalico.org/v1`), as without the Calico API server.
+    Crd,
+    /// The Calico API server (`projectcalico.org/v3`) and nothing else, so any CRD request shows.
+    V3,
+    /// Neither: Calico is not installed.
+    None,
+}
+
+/// One served list: its typed list kind, apiVersion and items (without apiVersion/kind).
+struct List {
+    kind: String,
+    api_version: String,
+    items: Vec<Value>,
+}
+
+#[derive(Default)]
+struct Cluster {
+    v3: bool,
+    crd: bool,
+    lists: BTreeMap<String, List>,
+    objects: BTreeMap<String, Value>,
+    /// Paths answered with 403.
+    forbidden: HashSet<String>,
+    /// Paths answered with 404 although their group is served.
+    missing: HashSet<String>,
+    /// Paths answered after 3 s.
+    slow: HashSet<String>,
+    /// The server returns at most this many items per page (the API may return fewer than asked).
+    page_cap: Option<usize>,
+    /// Every request line, for assertions.
+    log: Mutex<Vec<String>>,
+}
+
+impl Cluster {
+    /// The resources of a scenario's `cluster/*.yaml`, re-served per resource type.
+    fn from_scenario(dir: &Path, group: Group) -> Cluster {
+        let mut c = Cluster {
+            v3: group == Group::V3,
+            crd: group == Group::Crd,
+            ..Cluster::default()
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("cluster"))
+            .expect("cluster/")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("read");
+            let v: Value = serde_saphyr::from_str(&text).expect("yaml");
+            let objs = match v.get("items") {
+                Some(Value::Array(items)) => items.clone(),
+                _ => vec![v],
+            };
+            for o in objs {
+                c.add(o, group);
+            }
+        }
+        c
+    }
+
+    fn add(&mut self, mut o: Value, group: Group) {
+        let kind = o["kind"].as_str().expect("kind").to_string();
+        let api = o["apiVersion"].as_str().expect("apiVersion").to_string();
+        let calico_gv = match group {
+            Group::V3 => "projectcalico.org/v3",
+            _ => "crd.projectcalico.org/v1",
+        };
+        let (path, gv) = match (kind.as_str(), api.as_str()) {
+            ("ConfigMap", _) => {
+                let name = o["metadata"]["name"].as_str().expect("name").to_string();
+                let ns = o["metadata"]["namespace"].as_str().expect("ns").to_string();
+                self.objects
+                    .insert(format!("/api/v1/namespaces/{ns}/configmaps/{name}"), o);
+                return;
+            }
+            ("Node", "v1") => ("/api/v1/nodes".to_string(), "v1"),
+            ("Pod", _) => ("/api/v1/pods".to_string(), "v1"),
+            (k, _) => {
+                if group == Group::None {
+                    return;
+                }
+                let res = match k {
+                    "IPPool" => "ippools",
+                    "BlockAffinity" => "blockaffinities",
+                    "IPAMBlock" => "ipamblocks",
+                    "FelixConfiguration" => "felixconfigurations",
+                    "Node" => "nodes",
+                    other => panic!("unexpected kind {other}"),
+                };
+                (format!("/apis/{calico_gv}/{res}"), calico_gv)
+            }
+        };
+        // The API server leaves apiVersion and kind out of a typed list's items.
+        if let Some(m) = o.as_object_mut() {
+            m.remove("apiVersion");
+            m.remove("kind");
+        }
+        self.lists
+            .entry(path)
+            .or_insert_with(|| List {
+                kind: format!("{kind}List"),
+                api_version: gv.to_string(),
+                items: Vec::new(),
+            })
+            .items
+            .push(o);
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.log.lock().expect("log").clone()
+    }
+
+    /// Answers one request: (status code, JSON body).
+    fn answer(&self, target: &str, auth: Option<&str>) -> (u16, Value) {
+        self.log.lock().expect("log").push(target.to_string());
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if auth != Some(&format!("Bearer {TOKEN}")) {
+            return (401, status(401, "Unauthorized", "Unauthorized"));
+        }
+        if self.slow.contains(path) {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        if self.forbidden.contains(path) {
+            let res = path.rsplit('/').next().unwrap_or("");
+            return (
+                403,
+                status(
+                    403,
+                    "Forbidden",
+                    &format!("{res} is forbidden: User \"system:serviceaccount:default:netdiag\" cannot list resource \"{res}\" at the cluster scope"),
+                ),
+            );
+        }
+        if self.missing.contains(path) {
+            return (
+                404,
+                status(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
+            );
+        }
+        match path {
+            "/api" => return (200, json!({"kind": "APIVersions", "versions": ["v1"]})),
+            "/apis" => {
+                let mut groups = vec![
+                    json!({"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}]}),
+                ];
+                if self.crd {
+                    groups.push(json!({"name": "crd.projectcalico.org", "versions": [{"groupVersion": "crd.projectcalico.org/v1", "version": "v1"}], "preferredVersion": {"groupVersion": "crd.projectcalico.org/v1", "version": "v1"}}));
+                }
+                if self.v3 {
+                    groups.push(json!({"name": "projectcalico.org", "versions": [{"groupVersion": "projectcalico.org/v3", "version": "v3"}], "preferredVersion": {"groupVersion": "projectcalico.org/v3", "version": "v3"}}));
+                }
+                return (
+                    200,
+                    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+                );
+            }
+            "/apis/projectcalico.org/v3" if self.v3 => {
+                let resources: Vec<Value> = [
+                    "ippools",
+                    "blockaffinities",
+                    "ipamblocks",
+                    "felixconfigurations",
+                    "nodes",
+                    "nodes/status",
+                ]
+                .iter()
+                .map(|n| json!({"name": n, "namespaced": false, "kind": "X", "verbs": ["get", "list"]}))
+                .collect();
+                return (
+                    200,
+                    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "projectcalico.org/v3", "resources": resources}),
+                );
+            }
+            _ => {}
+        }
+        if let Some(o) = self.objects.get(path) {
+            return (200, o.clone());
+        }
+        // Namespaced pods: the all-namespaces list, filtered.
+        let (list_path, ns) = match path
+            .strip_prefix("/api/v1/namespaces/")
+            .and_then(|r| r.strip_suffix("/pods"))
+        {
+            Some(ns) => ("/api/v1/pods", Some(ns)),
+            None => (path, None),
+        };
+        let served = self.lists.get(list_path);
+        let known_empty = (list_path.starts_with("/apis/crd.projectcalico.org/v1/") && self.crd)
+            || (list_path.starts_with("/apis/projectcalico.org/v3/") && self.v3)
+            || list_path.starts_with("/api/v1/");
+        let Some(list) = served else {
+            if known_empty && !list_path.contains("/configmaps/") {
+                return (
+                    200,
+                    json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1000"}, "items": []}),
+                );
+            }
+            return (
+                404,
+                status(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
+            );
+        };
+        let param = |k: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                .map(str::to_string)
+        };
+        let on_node = param("fieldSelector")
+            .and_then(|f| f.strip_prefix("spec.nodeName%3D").map(str::to_string));
+        let items: Vec<&Value> = list
+            .items
+            .iter()
+            .filter(|i| ns.is_none_or(|ns| i["metadata"]["namespace"] == ns))
+            .filter(|i| {
+                on_node
+                    .as_ref()
+                    .is_none_or(|n| i["spec"]["nodeName"] == n.as_str())
+            })
+            .collect();
+        let limit = param("limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        let limit = limit.min(self.page_cap.unwrap_or(usize::MAX)).max(1);
+        // Continue tokens look like the real ones: opaque base64-ish text (with '=' to be encoded).
+        let start = param("continue")
+            .and_then(|t| t.strip_prefix("tok-").map(str::to_string))
+            .and_then(|t| t.strip_suffix("%3D").map(str::to_string))
+            .and_then(|t| t.parse::<usize>().ok())
+            .unwrap_or(0);
+        let end = (start + limit).min(items.len());
+        let mut meta = json!({"resourceVersion": "1000"});
+        if end < items.len() {
+            meta["continue"] = json!(format!("tok-{end}="));
+            meta["remainingItemCount"] = json!(items.len() - end);
+        }
+        let page: Vec<&Value> = items[start.min(end)..end].to_vec();
+        (
+            200,
+            json!({"kind": list.kind, "apiVersion": list.api_version, "metadata": meta, "items": page}),
+        )
+    }
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+           "message": message, "reason": reason, "code": code})
+}
+
+/// Serves `cluster` on 127.0.0.1 (HTTP/1.1 with keep-alive) until the test process ends.
+fn serve(cluster: Cluster) -> (u16, Arc<Cluster>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    let cluster = Arc::new(cluster);
+    let c = Arc::clone(&cluster);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let c = Arc::clone(&c);
+            std::thread::spawn(move || connection(stream, &c));
+        }
+    });
+    (port, cluster)
+}
+
+fn connection(stream: TcpStream, cluster: &Cluster) {
+    // Bounded: an idle connection closes after 30 s.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let mut auth = None;
+        loop {
+            let mut h = String::new();
+            match reader.read_line(&mut h) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("authorization") {
+                    auth = Some(v.trim().to_string());
+                }
+            }
+        }
+        let (code, body) = cluster.answer(&target, auth.as_deref());
+        let body = body.to_string();
+        let head = format!(
+            "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// A temp dir with a kubeconfig for `server` (token auth) and an empty HOME.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(server: &str) -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kc = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: netdiag\n- name: other\n  context:\n    cluster: test\n    user: nobody\ncurrent-context: test\nusers:\n- name: netdiag\n  user:\n    token: {TOKEN}\n- name: nobody\n  user:\n    token: wrong\n"
+        );
+        std::fs::write(dir.path().join("kubeconfig"), kc).expect("write kubeconfig");
+        std::fs::create_dir(dir.path().join("home")).expect("home");
+        Env { dir }
+    }
+
+    fn for_port(port: u16) -> Env {
+        Env::new(&format!("http://127.0.0.1:{port}"))
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.dir
+            .path()
+            .join("kubeconfig")
+            .to_str()
+            .expect("utf8")
+            .to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        bin(&self.dir.path().join("home"))
+            .args(args)
+            .output()
+            .expect("binary runs")
+    }
+}
+
+/// `node-status` of the scenario's node from files only, and with the intent from the served API
+/// (`--kubeconfig` given explicitly, so `--from` supplies the node state only): the same report.
+fn assert_same_report(name: &str, group: Group, page_cap: Option<usize>) -> Arc<Cluster> {
+    let dir = scenario(name);
+    let d = dir.to_str().expect("utf8");
+    let mut cluster = Cluster::from_scenario(&dir, group);
+    cluster.page_cap = page_cap;
+    let (port, cluster) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    for format in ["text", "json"] {
+        let files = env.run(&["node-status", "--from", d, "-o", format]);
+        let api = env.run(&[
+            "node-status",
+            "--from",
+            d,
+            "--kubeconfig",
+            &kc,
+            "-o",
+            format,
+        ]);
+        assert_eq!(api.status.code(), files.status.code(), "{}", err(&api));
+        assert!(!out(&files).is_empty());
+        assert_eq!(
+            out(&api),
+            out(&files),
+            "{name} {format}: stderr {}",
+            err(&api)
+        );
+    }
+    cluster
+}
+
+#[test]
+fn crd_group_intent_gives_the_same_report_as_files() {
+    let c = assert_same_report("vxlan-crosssubnet-healthy", Group::Crd, None);
+    let reqs = c.requests();
+    assert!(reqs
+        .iter()
+        .any(|r| r.starts_with("/apis/crd.projectcalico.org/v1/ipamblocks?limit=500")));
+    assert!(!reqs.iter().any(|r| r.contains("projectcalico.org/v3")));
+}
+
+#[test]
+fn broken_scenario_gives_the_same_findings_from_the_api() {
+    assert_same_report("vxlan-stale-fdb", Group::Crd, None);
+    assert_same_report("mixed-pools", Group::Crd, None);
+}
+
+#[test]
+fn v3_group_is_used_when_the_calico_api_server_serves_it() {
+    let c = assert_same_report("vxlan-crosssubnet-healthy", Group::V3, None);
+    let reqs = c.requests();
+    assert!(reqs
+        .iter()
+        .any(|r| r.starts_with("/apis/projectcalico.org/v3/ippools?")));
+    assert!(reqs
+        .iter()
+        .any(|r| r.starts_with("/apis/projectcalico.org/v3/nodes?")));
+    assert!(!reqs.iter().any(|r| r.contains("crd.projectcalico.org")));
+    // Discovery once per run (4 runs: text and json, files and API; only the API runs ask).
+    assert_eq!(reqs.iter().filter(|r| *r == "/apis").count(), 2);
+}
+
+#[test]
+fn lists_are_paged_with_continue_tokens() {
+    let c = assert_same_report("vxlan-crosssubnet-healthy", Group::Crd, Some(3));
+    let reqs = c.requests();
+    let pods: Vec<&String> = reqs
+        .iter()
+        .filter(|r| r.starts_with("/api/v1/pods?"))
+        .collect();
+    // 16 pods in pages of 3: 6 pages per run, the later ones with the (encoded) token.
+    assert_eq!(pods.len(), 12, "{pods:?}");
+    assert!(
+        pods.iter().any(|r| r.contains("&continue=tok-15%3D")),
+        "{pods:?}"
+    );
+}
+
+#[test]
+fn node_status_with_node_lists_only_that_nodes_pods() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let d = dir.to_str().expect("utf8");
+    let (port, c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let files = env.run(&["node-status", "--from", d, "--node", "worker"]);
+    let api = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--node",
+        "worker",
+        "--kubeconfig",
+        &kc,
+    ]);
+    assert_eq!(api.status.code(), Some(0), "{}", err(&api));
+    assert_eq!(out(&api), out(&files));
+    let reqs = c.requests();
+    assert!(
+        reqs.iter()
+            .any(|r| r == "/api/v1/pods?fieldSelector=spec.nodeName%3Dworker&limit=500"),
+        "{reqs:?}"
+    );
+}
+
+#[test]
+fn show_lists_the_same_intent_from_the_api_as_from_files() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let d = dir.to_str().expect("utf8");
+    let (port, c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    for what in ["ippools", "nodes", "blocks", "pods"] {
+        let files = env.run(&["show", what, "--from", d]);
+        // No --from: the API is the intent source because a kubeconfig is given.
+        let api = env.run(&["show", what, "--kubeconfig", &kc]);
+        assert_eq!(api.status.code(), Some(0), "{what}: {}", err(&api));
+        assert_eq!(out(&api), out(&files), "{what}");
+    }
+    // Only what each listing needs is asked for: pods once (for `show pods`), nothing else twice.
+    let reqs = c.requests();
+    let count = |prefix: &str| reqs.iter().filter(|r| r.starts_with(prefix)).count();
+    assert_eq!(count("/api/v1/pods?"), 1, "{reqs:?}");
+    assert_eq!(count("/api/v1/nodes?"), 1, "{reqs:?}");
+    assert_eq!(
+        count("/apis/crd.projectcalico.org/v1/ipamblocks?"),
+        1,
+        "{reqs:?}"
+    );
+    assert_eq!(
+        count("/apis/crd.projectcalico.org/v1/felixconfigurations?"),
+        0
+    );
+    // KUBECONFIG alone (no flag, no --from) selects the API too.
+    let o = bin(&env.dir.path().join("home"))
+        .env("KUBECONFIG", &kc)
+        .args(["show", "ippools"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).contains("192.168.0.0/16"), "{}", out(&o));
+}
+
+#[test]
+fn namespace_narrows_the_pod_list() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let (port, c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::for_port(port);
+    let o = env.run(&[
+        "show",
+        "pods",
+        "--kubeconfig",
+        &env.kubeconfig(),
+        "-n",
+        "kube-system",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!out(&o).contains("api-6b8f9d4c7-m4n8p"), "{}", out(&o));
+    let reqs = c.requests();
+    assert!(reqs
+        .iter()
+        .any(|r| r.starts_with("/api/v1/namespaces/kube-system/pods?limit=500")));
+    assert!(!reqs.iter().any(|r| r.starts_with("/api/v1/pods")));
+}
+
+#[test]
+fn rbac_denial_names_the_verb_resource_and_the_clusterrole() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster
+        .forbidden
+        .insert("/apis/crd.projectcalico.org/v1/ipamblocks".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let o = env.run(&["show", "blocks", "--kubeconfig", &env.kubeconfig()]);
+    assert_clean_error(
+        &o,
+        &[
+            "forbidden",
+            "\"list\"",
+            "\"ipamblocks.crd.projectcalico.org\" cluster-wide",
+            "deploy/netdiag-clusterrole.yaml",
+        ],
+    );
+}
+
+#[test]
+fn rejected_credentials_are_a_401_line() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let (port, _c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::for_port(port);
+    let o = env.run(&[
+        "show",
+        "ippools",
+        "--kubeconfig",
+        &env.kubeconfig(),
+        "--context",
+        "other",
+    ]);
+    assert_clean_error(&o, &["401 Unauthorized", "credentials"]);
+}
+
+#[test]
+fn missing_calico_groups_ask_whether_calico_is_installed() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let (port, _c) = serve(Cluster::from_scenario(&dir, Group::None));
+    let env = Env::for_port(port);
+    let o = env.run(&["show", "ippools", "--kubeconfig", &env.kubeconfig()]);
+    assert_clean_error(
+        &o,
+        &[
+            "neither projectcalico.org/v3 nor crd.projectcalico.org/v1",
+            "is Calico installed?",
+        ],
+    );
+}
+
+#[test]
+fn a_crd_answering_404_is_named() {
+    // The CRD group is served, but one CRD is absent (a partial install): its list answers 404.
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster
+        .missing
+        .insert("/apis/crd.projectcalico.org/v1/ipamblocks".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let o = env.run(&["show", "blocks", "--kubeconfig", &env.kubeconfig()]);
+    assert_clean_error(
+        &o,
+        &[
+            "404",
+            "ipamblocks.crd.projectcalico.org is not served",
+            "is Calico installed?",
+        ],
+    );
+}
+
+#[test]
+fn slow_server_times_out_with_the_limit_named() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster.slow.insert("/api/v1/pods".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let o = env.run(&[
+        "show",
+        "pods",
+        "--kubeconfig",
+        &env.kubeconfig(),
+        "--request-timeout",
+        "1s",
+    ]);
+    assert_clean_error(
+        &o,
+        &["GET /api/v1/pods timed out after 1s", "--request-timeout"],
+    );
+}
+
+#[test]
+fn closed_port_is_unreachable() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let env = Env::for_port(port);
+    let o = env.run(&["show", "ippools", "--kubeconfig", &env.kubeconfig()]);
+    assert_clean_error(&o, &["unreachable", "connection refused"]);
+}
+
+#[test]
+fn tls_failure_is_named() {
+    // A plain-HTTP server behind an https:// URL: the TLS handshake fails.
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let (port, _c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::new(&format!("https://127.0.0.1:{port}"));
+    let o = env.run(&["show", "ippools", "--kubeconfig", &env.kubeconfig()]);
+    assert_clean_error(&o, &["TLS failure"]);
+}
+
+#[test]
+fn without_any_kubeconfig_the_error_says_how_to_give_one() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let o = bin(home.path())
+        .args(["show", "ippools"])
+        .output()
+        .expect("runs");
+    assert_clean_error(&o, &["no cluster intent", "--kubeconfig"]);
+}
+
+#[test]
+fn request_timeout_takes_kubectl_durations() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let o = bin(home.path())
+        .args(["show", "ippools", "--request-timeout", "soon"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a duration"), "{}", err(&o));
+}
+
+/// Builds the intent of a 5 000-node cluster (5 000 Nodes, 20 000 blocks and affinities, 150 000
+/// pods) from the served API and prints time and peak RSS. Not a timed assertion; run with
+/// `cargo test --release -p netdiag --test kube -- --ignored --nocapture scale`.
+#[test]
+#[ignore]
+fn scale_5000_nodes() {
+    let mut c = Cluster {
+        crd: true,
+        ..Cluster::default()
+    };
+    let mut add = |path: &str, kind: &str, gv: &str, items: Vec<Value>| {
+        c.lists.insert(
+            path.to_string(),
+            List {
+                kind: kind.to_string(),
+                api_version: gv.to_string(),
+                items,
+            },
+        );
+    };
+    let crd = "crd.projectcalico.org/v1";
+    add(
+        "/apis/crd.projectcalico.org/v1/ippools",
+        "IPPoolList",
+        crd,
+        vec![
+            json!({"metadata": {"name": "default-ipv4-ippool", "resourceVersion": "1"},
+                    "spec": {"cidr": "10.0.0.0/8", "vxlanMode": "CrossSubnet", "ipipMode": "Never",
+                             "natOutgoing": true, "blockSize": 26, "nodeSelector": "all()"}}),
+        ],
+    );
+    let block = |n: usize, b: usize| {
+        let i = n * 4 + b;
+        format!(
+            "10.{}.{}.{}/26",
+            i >> 10 & 0xff,
+            (i >> 2) & 0xff,
+            (i & 3) * 64
+        )
+    };
+    let node = |n: usize| format!("node-{n:05}");
+    let node_ip = |n: usize| format!("172.{}.{}.{}", 16 + n / 65536, (n >> 8) & 0xff, n & 0xff);
+    add("/api/v1/nodes", "NodeList", "v1", (0..5000).map(|n| json!({
+        "metadata": {"name": node(n), "resourceVersion": "1", "labels": {"kubernetes.io/hostname": node(n), "kubernetes.io/os": "linux"},
+                     "annotations": {"projectcalico.org/IPv4Address": format!("{}/16", node_ip(n)),
+                                     "projectcalico.org/IPv4VXLANTunnelAddr": block(n, 0).replace("/26", ""),
+                                     "node.alpha.kubernetes.io/ttl": "0"}},
+        "spec": {"podCIDR": format!("10.244.{}.0/24", n & 0xff)},
+        "status": {"addresses": [{"type": "InternalIP", "address": node_ip(n)}, {"type": "Hostname", "address": node(n)}],
+                   "nodeInfo": {"kubeletVersion": "v1.31.0", "osImage": "Debian GNU/Linux 12", "containerRuntimeVersion": "containerd://1.7"}}
+    })).collect());
+    add("/apis/crd.projectcalico.org/v1/ipamblocks", "IPAMBlockList", crd,
+        (0..20000).map(|i| json!({
+            "metadata": {"name": block(i / 4, i % 4).replace(['.', '/'], "-"), "resourceVersion": "1"},
+            "spec": {"cidr": block(i / 4, i % 4), "affinity": format!("host:{}", node(i / 4)), "strictAffinity": false,
+                     "allocations": [0, 0, 0, 0, 0, 0, 0, 0, null, null], "unallocated": [8, 9, 10],
+                     "attributes": [{"handle_id": "k8s-pod-network.x", "secondary": {"namespace": "default", "node": node(i / 4)}}],
+                     "sequenceNumber": 1}
+        })).collect());
+    add("/apis/crd.projectcalico.org/v1/blockaffinities", "BlockAffinityList", crd,
+        (0..20000).map(|i| json!({
+            "metadata": {"name": format!("{}-{}", node(i / 4), block(i / 4, i % 4).replace(['.', '/'], "-")), "resourceVersion": "1"},
+            "spec": {"cidr": block(i / 4, i % 4), "node": node(i / 4), "state": "confirmed", "deleted": "false"}
+        })).collect());
+    add(
+        "/apis/crd.projectcalico.org/v1/felixconfigurations",
+        "FelixConfigurationList",
+        crd,
+        vec![
+            json!({"metadata": {"name": "default", "resourceVersion": "1"}, "spec": {"vxlanVNI": 4096, "vxlanPort": 4789}}),
+        ],
+    );
+    add("/api/v1/pods", "PodList", "v1", (0..150000).map(|p| {
+        let n = p / 30;
+        let ip = format!("10.{}.{}.{}", ((n * 4) >> 10) & 0xff, ((n * 4) >> 2) & 0xff, p % 30 + 1);
+        json!({
+            "metadata": {"name": format!("app-{p:06}-7d9f8b6c5-x2k4q"), "namespace": format!("ns-{}", p % 200), "resourceVersion": "1",
+                         "uid": "fe81c9d5-0a1a-4fbf-95c4-664de172d4e1",
+                         "labels": {"app": "app", "pod-template-hash": "7d9f8b6c5"},
+                         "annotations": {"cni.projectcalico.org/podIP": format!("{ip}/32"), "cni.projectcalico.org/podIPs": format!("{ip}/32"),
+                                         "cni.projectcalico.org/containerID": "43c7e5c16318e6c897bad73d18bf9a2c00fd77bdd025fbdcb2a39b7e4bae55fc"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "app-7d9f8b6c5", "uid": "x", "controller": true}]},
+            "spec": {"nodeName": node(n), "containers": [{"name": "app", "image": "ghcr.io/example/app:1.0",
+                     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                     "ports": [{"containerPort": 8080, "protocol": "TCP"}]}],
+                     "restartPolicy": "Always", "serviceAccountName": "default", "dnsPolicy": "ClusterFirst"},
+            "status": {"phase": "Running", "hostIP": node_ip(n), "podIP": ip, "podIPs": [{"ip": ip}], "qosClass": "Burstable",
+                       "conditions": [{"type": "Ready", "status": "True"}]}
+        })
+    }).collect());
+    let (port, _c) = serve(c);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    // node-status needs the whole intent; the node state is an empty dump directory (every part
+    // "not collected"), so the run measures the API, the parser and the engine.
+    let state = env.dir.path().join("state");
+    std::fs::create_dir_all(state.join("nodes/node-00001")).expect("state dir");
+    let state = state.to_str().expect("utf8").to_string();
+    // Without --node every pod is listed (the node comes from the one dump directory); with it,
+    // only that node's pods (fieldSelector).
+    for narrowed in [false, true] {
+        let mut cmd = vec![
+            "node-status",
+            "--kubeconfig",
+            &kc,
+            "--from",
+            &state,
+            "--fail-on",
+            "never",
+            "-o",
+            "json",
+        ];
+        if narrowed {
+            cmd.extend(["--node", "node-00001"]);
+        }
+        let time = Path::new("/usr/bin/time");
+        let start = std::time::Instant::now();
+        let o = if time.exists() {
+            Command::new(time)
+                .arg("-v")
+                .arg(env!("CARGO_BIN_EXE_netdiag"))
+                .args(&cmd)
+                .env("HOME", env.dir.path().join("home"))
+                .env_remove("KUBECONFIG")
+                .output()
+                .expect("time runs")
+        } else {
+            env.run(&cmd)
+        };
+        let wall = start.elapsed();
+        assert!(o.status.success(), "{}", err(&o));
+        let _report: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+        let pick = |what: &str| {
+            err(&o)
+                .lines()
+                .find(|l| l.contains(what))
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default()
+        };
+        let measured = [
+            pick("Elapsed (wall clock)"),
+            pick("User time"),
+            pick("System time"),
+            pick("Maximum resident set size"),
+        ]
+        .join("; ");
+        eprintln!(
+            "scale: 5000 nodes, 20000 blocks, 20000 affinities, 150000 pods, pods narrowed to the node: {narrowed}: {measured} (seen by the test: {wall:?})"
+        );
+    }
+}
