@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('node-status', 'node-status', [CompletionResultType]::ParameterValue, 'Compare the node with what Calico would program and explain every difference')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
+            [CompletionResult]::new('capture', 'capture', [CompletionResultType]::ParameterValue, 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -164,6 +165,41 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;lab;help;help' {
             break
         }
+        'netdiag;capture' {
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng file instead of capturing live')
+            [CompletionResult]::new('--read', '--read', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng file instead of capturing live')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Interface to capture on (default: eth0 with --netns or --lab, else `any`)')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to capture on (default: eth0 with --netns or --lab, else `any`)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Write the captured (or read) packets to this pcap file, readable by tcpdump and Wireshark. Alone it prints only the summary at the end; add --decode to see each packet as well')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write the captured (or read) packets to this pcap file, readable by tcpdump and Wireshark. Alone it prints only the summary at the end; add --decode to see each packet as well')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'BPF filter replacing the default `udp dst port <VXLAN ports> or ip proto 4` ("" = everything)')
+            [CompletionResult]::new('--vxlan-port', '--vxlan-port', [CompletionResultType]::ParameterName, 'Decode this UDP port as VXLAN too (repeatable; e.g. 8472 for Flannel). The cluster''s port (FelixConfiguration vxlanPort, else 4789) is always decoded')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after this many packets')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many packets')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Stop after this many captured bytes')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop a live capture after this many seconds')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Per-packet output format (`json`: one object per line)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-packet output format (`json`: one object per line)')
+            [CompletionResult]::new('--snaplen', '--snaplen', [CompletionResultType]::ParameterName, 'Bytes kept of each live packet')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Read the live state of the current network namespace even when --from is given')
+            [CompletionResult]::new('--decode', '--decode', [CompletionResultType]::ParameterName, 'Print each packet decoded (the default unless -w or --stats is given)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Layered view: every header field, inner MACs, on indented lines')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Layered view: every header field, inner MACs, on indented lines')
+            [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print only the summary: per node pair and per pod flow, packets, bytes, encapsulation, anomalies, and totals (a live capture prints it at the end anyway, on stderr)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'netdiag;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -174,6 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('node-status', 'node-status', [CompletionResultType]::ParameterValue, 'Compare the node with what Calico would program and explain every difference')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
+            [CompletionResult]::new('capture', 'capture', [CompletionResultType]::ParameterValue, 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -209,6 +246,9 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             break
         }
         'netdiag;help;lab;heal' {
+            break
+        }
+        'netdiag;help;capture' {
             break
         }
         'netdiag;help;completions' {

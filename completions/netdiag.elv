@@ -26,6 +26,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand node-status 'Compare the node with what Calico would program and explain every difference'
             cand show 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
             cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
+            cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -143,6 +144,40 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         }
         &'netdiag;lab;help;help'= {
         }
+        &'netdiag;capture'= {
+            cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
+            cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
+            cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
+            cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
+            cand -n 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --namespace 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --request-timeout 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none'
+            cand -r 'Read packets from a pcap or pcapng file instead of capturing live'
+            cand --read 'Read packets from a pcap or pcapng file instead of capturing live'
+            cand -i 'Interface to capture on (default: eth0 with --netns or --lab, else `any`)'
+            cand --interface 'Interface to capture on (default: eth0 with --netns or --lab, else `any`)'
+            cand -w 'Write the captured (or read) packets to this pcap file, readable by tcpdump and Wireshark. Alone it prints only the summary at the end; add --decode to see each packet as well'
+            cand --write 'Write the captured (or read) packets to this pcap file, readable by tcpdump and Wireshark. Alone it prints only the summary at the end; add --decode to see each packet as well'
+            cand --filter 'BPF filter replacing the default `udp dst port <VXLAN ports> or ip proto 4` ("" = everything)'
+            cand --vxlan-port 'Decode this UDP port as VXLAN too (repeatable; e.g. 8472 for Flannel). The cluster''s port (FelixConfiguration vxlanPort, else 4789) is always decoded'
+            cand -c 'Stop after this many packets'
+            cand --count 'Stop after this many packets'
+            cand --max-bytes 'Stop after this many captured bytes'
+            cand --duration 'Stop a live capture after this many seconds'
+            cand -o 'Per-packet output format (`json`: one object per line)'
+            cand --output 'Per-packet output format (`json`: one object per line)'
+            cand --snaplen 'Bytes kept of each live packet'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand --live 'Read the live state of the current network namespace even when --from is given'
+            cand --decode 'Print each packet decoded (the default unless -w or --stats is given)'
+            cand -v 'Layered view: every header field, inner MACs, on indented lines'
+            cand --verbose 'Layered view: every header field, inner MACs, on indented lines'
+            cand --stats 'Print only the summary: per node pair and per pod flow, packets, bytes, encapsulation, anomalies, and totals (a live capture prints it at the end anyway, on stderr)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'netdiag;completions'= {
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
             cand -h 'Print help'
@@ -152,6 +187,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand node-status 'Compare the node with what Calico would program and explain every difference'
             cand show 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
             cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
+            cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -178,6 +214,8 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;help;lab;break'= {
         }
         &'netdiag;help;lab;heal'= {
+        }
+        &'netdiag;help;capture'= {
         }
         &'netdiag;help;completions'= {
         }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: as root, bring up the default lab (a 4-node VXLAN
 # CrossSubnet cluster in network namespaces), check worker, break its FDB entry for worker3, check
-# again, heal, and remove the lab (also when something fails on the way); then node-status on two
-# bundled example nodes (a healthy one and one with a stale FDB entry). Without root, only the latter.
+# again, heal, watch its VXLAN traffic with `capture`, and remove the lab (also when something fails on the way); then node-status on two
+# bundled example nodes (a healthy one and one with a stale FDB entry) and a bundled capture decoded.
+# Without root, only the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -14,6 +15,9 @@ examples() {
     "$nd" node-status --from "testdata/scenarios/$s" || true
     echo
   done
+  echo "\$ netdiag capture -r testdata/pcap/mix.pcap --from testdata/pcap/lab"
+  "$nd" capture -r testdata/pcap/mix.pcap --from testdata/pcap/lab || true
+  echo
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,5 +36,13 @@ run lab exec --name "$lab" worker-p1 -- ping -c1 -W1 192.168.4.1
 run node-status --lab "$lab" --node worker
 run lab heal --name "$lab"
 run node-status --lab "$lab" --node worker
+# Watch the tunnel: capture on worker's underlay while a pod pings one on the other subnet.
+echo "\$ netdiag capture --lab $lab --node worker -c 4 --duration 5   (while worker-p1 pings worker3-p1)"
+"$nd" capture --lab "$lab" --node worker -c 4 --duration 5 &
+cap=$!
+sleep 1
+"$nd" lab exec --name "$lab" worker-p1 -- ping -c2 -W1 192.168.4.1 >/dev/null || true
+wait "$cap" || true
+echo
 run lab down --name "$lab"
 examples

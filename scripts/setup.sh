@@ -8,6 +8,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v bridge >/dev/null 2>&1 || need+=(iproute2)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# netdiag capture links libpcap; its tests cross-check the decode against tcpdump.
+[ -e /usr/include/pcap/pcap.h ] || [ -e /usr/include/pcap.h ] || need+=(libpcap-dev)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 # netdiag lab (root only): ping inside pods, nft for `lab break blocked-vxlan`.
 if [ "$(id -u)" -eq 0 ]; then
   command -v ping >/dev/null 2>&1 || need+=(iputils-ping)

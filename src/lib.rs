@@ -9,6 +9,7 @@ pub mod calico;
 pub mod expect;
 pub mod finding;
 pub mod model;
+pub mod packet;
 pub mod report;
 
 pub use finding::{Code, Finding, Severity};

@@ -43,6 +43,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it.
     Lab(LabArgs),
+    /// Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names,
+    /// anomalies, one line per packet.
+    Capture(CaptureArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 }
@@ -195,6 +198,85 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = TableFormat::Table)]
     pub output: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CaptureFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  netdiag capture -r vxlan.pcap --from cluster-dump/\n  \
+sudo netdiag capture --lab --node worker -c 10\n  sudo netdiag capture --netns node1 -i eth0 -w out.pcap --duration 30\n  \
+netdiag capture -r big.pcap --stats -o json"
+)]
+pub struct CaptureArgs {
+    /// Names and tunnel settings: --from DIR / --lab NAME (or the API); --netns / --lab --node pick
+    /// where to capture live.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Read packets from a pcap or pcapng file instead of capturing live.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+
+    /// Interface to capture on (default: eth0 with --netns or --lab, else `any`).
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        conflicts_with = "read"
+    )]
+    pub interface: Option<String>,
+
+    /// Write the captured (or read) packets to this pcap file, readable by tcpdump and Wireshark.
+    /// Alone it prints only the summary at the end; add --decode to see each packet as well.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+
+    /// Print each packet decoded (the default unless -w or --stats is given).
+    #[arg(long)]
+    pub decode: bool,
+
+    /// BPF filter replacing the default `udp dst port <VXLAN ports> or ip proto 4` ("" = everything).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Decode this UDP port as VXLAN too (repeatable; e.g. 8472 for Flannel). The cluster's port
+    /// (FelixConfiguration vxlanPort, else 4789) is always decoded.
+    #[arg(long = "vxlan-port", value_name = "PORT")]
+    pub vxlan_port: Vec<u16>,
+
+    /// Stop after this many packets.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Stop after this many captured bytes.
+    #[arg(long = "max-bytes", value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
+
+    /// Stop a live capture after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+
+    /// Layered view: every header field, inner MACs, on indented lines.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// Per-packet output format (`json`: one object per line).
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = CaptureFormat::Text)]
+    pub output: CaptureFormat,
+
+    /// Print only the summary: per node pair and per pod flow, packets, bytes, encapsulation,
+    /// anomalies, and totals (a live capture prints it at the end anyway, on stderr).
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Bytes kept of each live packet.
+    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    pub snaplen: i32,
 }
 
 #[derive(Debug, Args)]

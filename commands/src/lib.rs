@@ -1,6 +1,7 @@
 //! The `netdiag` binary's library half: the command line, one module per subcommand, and every I/O
 //! edge (`source/`). `main.rs` only maps errors to exit codes.
 
+pub mod capture;
 pub mod cli;
 pub mod completions;
 pub mod lab;
@@ -18,6 +19,7 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::NodeStatus(args) => node_status::run(args, color),
         cli::Command::Show(args) => show::run(args),
         cli::Command::Lab(args) => lab::run(args),
+        cli::Command::Capture(args) => capture::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
     }
 }

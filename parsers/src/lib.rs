@@ -3,6 +3,8 @@
 //! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
 //! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
 //! - [`netlink`]: rtnetlink messages (links, addresses, routes, neighbours, FDB).
+//! - [`packet`]: captured frames (Ethernet/VLAN, Linux SLL/SLL2, raw IP → outer IP → VXLAN or IPIP →
+//!   inner Ethernet/IP → TCP/UDP/ICMP) into `PacketRecord`s.
 //!
 //! No decoder performs I/O or panics on any input; every failure is a [`ParseError`] that names the
 //! file, line or document, and field.
@@ -11,5 +13,6 @@ pub mod cluster;
 pub mod error;
 pub mod iproute2;
 pub mod netlink;
+pub mod packet;
 
 pub use error::{Location, ParseError};

@@ -7,6 +7,7 @@ pub mod link;
 pub mod mac;
 pub mod neigh;
 pub mod node;
+pub mod packet;
 pub mod route;
 
 pub use cluster::ClusterIntent;

@@ -7,6 +7,7 @@ pub mod files;
 pub mod kube;
 pub mod netlink;
 pub mod netns;
+pub mod pcap;
 
 use anyhow::{bail, Result};
 use netdiag_core::{ClusterIntent, NodeState};

@@ -80,10 +80,12 @@ fn enter(file: &File, netns: &str, path: &Path) -> anyhow::Result<()> {
 /// The namespace is opened before the thread starts, so a missing namespace fails fast. A fresh
 /// thread is used even without a namespace so that `work` may build its own async runtime whatever
 /// the caller is running (block_on inside a tokio runtime panics).
+///
+/// Scoped, so `work` may borrow from the caller (the capture loop borrows the cluster intent).
 pub fn run_on_thread<T, F>(netns: Option<&str>, work: F) -> anyhow::Result<T>
 where
-    T: Send + 'static,
-    F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    T: Send,
+    F: FnOnce() -> anyhow::Result<T> + Send,
 {
     let target = match netns {
         Some(name) => {
@@ -92,15 +94,24 @@ where
         }
         None => None,
     };
-    let handle = std::thread::Builder::new()
-        .name("netdiag-netns".into())
-        .spawn(move || {
-            if let Some((name, file, path)) = target {
-                enter(&file, &name, &path)?;
-            }
-            work()
-        })
-        .context("cannot start the collection thread")?;
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("netdiag-netns".into())
+            .spawn_scoped(scope, move || {
+                if let Some((name, file, path)) = target {
+                    enter(&file, &name, &path)?;
+                }
+                work()
+            })
+            .context("cannot start the collection thread")?;
+        join(handle, netns)
+    })
+}
+
+fn join<T>(
+    handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<T>>,
+    netns: Option<&str>,
+) -> anyhow::Result<T> {
     handle.join().map_err(|panic| {
         let what = panic
             .downcast_ref::<&str>()

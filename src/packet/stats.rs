@@ -1,0 +1,504 @@
+//! The capture summary (`--stats`, and the end of a live capture): packets and bytes per node pair
+//! and per pod flow, by encapsulation and by anomaly — kept in a flow table that also caches each
+//! flow's names and intent anomalies, so the per-packet cost is one hash look-up.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use std::net::IpAddr;
+
+use crate::model::packet::{Anomalies, Anomaly, Encap, PacketRecord};
+use crate::packet::json::{name_string, Proto};
+use crate::packet::text::{proto_name, push_ip, push_name};
+use crate::packet::{Annotator, Names};
+use rustc_hash::FxHashMap;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counter {
+    packets: u64,
+    bytes: u64,
+    anomalous: u64,
+    anomalies: u32,
+}
+
+impl Counter {
+    fn add(&mut self, rec: &PacketRecord) {
+        self.packets += 1;
+        self.bytes += u64::from(rec.wire_len);
+        if !rec.anomalies.is_empty() {
+            self.anomalous += 1;
+            self.anomalies |= rec.anomalies.0;
+        }
+    }
+
+    fn merge(&mut self, o: &Counter) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.anomalous += o.anomalous;
+        self.anomalies |= o.anomalies;
+    }
+}
+
+/// Busiest first; ties by key, so the output is stable.
+fn sorted<K: Copy + Ord>(m: FxHashMap<K, Counter>) -> Vec<(K, Counter)> {
+    let mut v: Vec<(K, Counter)> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.packets.cmp(&a.1.packets).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// What a packet is counted and named by: the encapsulation, the outer endpoints (node pair) and
+/// the inner endpoints and protocol (pod flow). Everything [`Annotator::annotate`] looks at is in
+/// it, so its result can be kept per flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FlowKey {
+    encap: Encap,
+    outer: Option<(IpAddr, IpAddr)>,
+    inner: Option<(IpAddr, IpAddr, u8)>,
+}
+
+impl FlowKey {
+    fn of(rec: &PacketRecord) -> FlowKey {
+        FlowKey {
+            encap: rec.encap,
+            outer: rec.outer.map(|o| (o.src, o.dst)),
+            inner: rec.inner.map(|i| (i.src, i.dst, i.proto)),
+        }
+    }
+}
+
+/// One flow: its names and intent anomalies (computed once) and its counter.
+#[derive(Debug)]
+struct Flow<'a> {
+    names: Names<'a>,
+    intent: Anomalies,
+    counter: Counter,
+}
+
+/// The flow table behind both the per-packet annotation and the summary. A packet costs one
+/// hash look-up (FxHash: the keys are addresses, not attacker-chosen strings worth SipHash's
+/// cost); the annotation — several look-ups and a block scan — runs once per new flow.
+/// Node pairs and pod flows are summed from it when printing.
+#[derive(Debug)]
+pub struct Stats<'a> {
+    ann: &'a Annotator,
+    total: Counter,
+    by_encap: [u64; 3],
+    by_anomaly: [u64; 12],
+    flows: FxHashMap<FlowKey, Flow<'a>>,
+    /// Packets of flows beyond [`MAX_FLOWS`]: in the totals, not in the tables.
+    untracked: u64,
+}
+
+/// More flows than this are annotated afresh and counted in the totals only (memory stays
+/// bounded whatever the capture holds).
+const MAX_FLOWS: usize = 100_000;
+
+fn encap_index(e: Encap) -> usize {
+    match e {
+        Encap::Vxlan => 0,
+        Encap::Ipip => 1,
+        Encap::None => 2,
+    }
+}
+
+impl<'a> Stats<'a> {
+    pub fn new(ann: &'a Annotator) -> Stats<'a> {
+        Stats {
+            ann,
+            total: Counter::default(),
+            by_encap: [0; 3],
+            by_anomaly: [0; 12],
+            flows: FxHashMap::default(),
+            untracked: 0,
+        }
+    }
+
+    /// Names the packet's endpoints, adds the intent's anomalies to it and counts it.
+    pub fn record(&mut self, rec: &mut PacketRecord) -> Names<'a> {
+        let key = FlowKey::of(rec);
+        let names = match self.flows.get_mut(&key) {
+            Some(flow) => {
+                rec.anomalies.0 |= flow.intent.0;
+                flow.counter.add(rec);
+                flow.names
+            }
+            None => {
+                let decoded = rec.anomalies;
+                let names = self.ann.annotate(rec);
+                if self.flows.len() < MAX_FLOWS {
+                    let mut counter = Counter::default();
+                    counter.add(rec);
+                    let intent = Anomalies(rec.anomalies.0 & !decoded.0);
+                    self.flows.insert(
+                        key,
+                        Flow {
+                            names,
+                            intent,
+                            counter,
+                        },
+                    );
+                } else {
+                    self.untracked += 1;
+                }
+                names
+            }
+        };
+        self.total.add(rec);
+        self.by_encap[encap_index(rec.encap)] += 1;
+        if !rec.anomalies.is_empty() {
+            for (i, a) in Anomaly::ALL.iter().enumerate() {
+                if rec.anomalies.has(*a) {
+                    self.by_anomaly[i] += 1;
+                }
+            }
+        }
+        names
+    }
+
+    /// Tunnelled traffic per (outer source, outer destination, encapsulation).
+    fn node_pairs(&self) -> Vec<((IpAddr, IpAddr, Encap), Counter)> {
+        let mut m: FxHashMap<(IpAddr, IpAddr, Encap), Counter> = FxHashMap::default();
+        for (k, f) in &self.flows {
+            if let (Some((s, d)), Encap::Vxlan | Encap::Ipip) = (k.outer, k.encap) {
+                m.entry((s, d, k.encap)).or_default().merge(&f.counter);
+            }
+        }
+        sorted(m)
+    }
+
+    /// Traffic per (inner source, inner destination, protocol), tunnelled or not.
+    fn pod_flows(&self) -> Vec<((IpAddr, IpAddr, u8), Counter)> {
+        let mut m: FxHashMap<(IpAddr, IpAddr, u8), Counter> = FxHashMap::default();
+        for (k, f) in &self.flows {
+            if let Some(i) = k.inner {
+                m.entry(i).or_default().merge(&f.counter);
+            }
+        }
+        sorted(m)
+    }
+
+    pub fn text(&self) -> String {
+        let ann = self.ann;
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let node = |ip: IpAddr| ann.node_of(ip).unwrap_or("").to_string();
+        let t = &self.total;
+        let _ = writeln!(
+            s,
+            "packets {}  bytes {}  vxlan {}  ipip {}  direct {}  with anomalies {}",
+            t.packets, t.bytes, self.by_encap[0], self.by_encap[1], self.by_encap[2], t.anomalous
+        );
+        let anomalies: Vec<String> = Anomaly::ALL
+            .iter()
+            .zip(self.by_anomaly)
+            .filter(|(_, n)| *n > 0)
+            .map(|(a, n)| format!("{} {n}", a.code()))
+            .collect();
+        if !anomalies.is_empty() {
+            let _ = writeln!(s, "anomalies: {}", anomalies.join(", "));
+        }
+        let pairs = self.node_pairs();
+        if !pairs.is_empty() {
+            let _ = writeln!(s, "node pairs:");
+            for ((src, dst, encap), c) in pairs.iter().take(50) {
+                let _ = writeln!(
+                    s,
+                    "  {:<24} → {:<24} {:<5} {:>10} pkts {:>12} bytes{}",
+                    format!("{} {src}", node(*src)).trim(),
+                    format!("{} {dst}", node(*dst)).trim(),
+                    encap.as_str(),
+                    c.packets,
+                    c.bytes,
+                    anomaly_list(c)
+                );
+            }
+        }
+        let flows = self.pod_flows();
+        if !flows.is_empty() {
+            let _ = writeln!(s, "pod flows:");
+            for ((src, dst, proto), c) in flows.iter().take(50) {
+                let _ = writeln!(
+                    s,
+                    "  {:<36} → {:<36} {:<6} {:>10} pkts {:>12} bytes{}",
+                    endpoint(ann, *src),
+                    endpoint(ann, *dst),
+                    proto_name(*proto),
+                    c.packets,
+                    c.bytes,
+                    anomaly_list(c)
+                );
+            }
+            if flows.len() > 50 {
+                let _ = writeln!(s, "  … {} more flows", flows.len() - 50);
+            }
+        }
+        s
+    }
+
+    /// The summary as one JSON document (`kind: CaptureStats`, schema in the README).
+    pub fn json(&self) -> StatsJson<'a> {
+        let ann = self.ann;
+        StatsJson {
+            schema_version: crate::SCHEMA_VERSION,
+            kind: "CaptureStats",
+            total: CounterJson::from(&self.total),
+            encap: EncapCounts {
+                vxlan: self.by_encap[0],
+                ipip: self.by_encap[1],
+                none: self.by_encap[2],
+            },
+            anomalies: Anomaly::ALL
+                .iter()
+                .zip(self.by_anomaly)
+                .filter(|(_, n)| *n > 0)
+                .map(|(a, n)| (a.code(), n))
+                .collect(),
+            node_pairs: self
+                .node_pairs()
+                .into_iter()
+                .map(|((src, dst, encap), c)| NodePairJson {
+                    src,
+                    dst,
+                    src_node: ann.node_of(src),
+                    dst_node: ann.node_of(dst),
+                    encap: encap.as_str(),
+                    counts: CounterJson::from(&c),
+                })
+                .collect(),
+            flows: self
+                .pod_flows()
+                .into_iter()
+                .map(|((src, dst, proto), c)| FlowJson {
+                    src,
+                    dst,
+                    src_name: name_string(ann.name_of(src)),
+                    dst_name: name_string(ann.name_of(dst)),
+                    proto: Proto(proto),
+                    counts: CounterJson::from(&c),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `--stats -o json`.
+#[derive(Debug, Serialize)]
+pub struct StatsJson<'a> {
+    pub schema_version: &'static str,
+    pub kind: &'static str,
+    pub total: CounterJson,
+    pub encap: EncapCounts,
+    /// Packets per anomaly code (codes with none are left out).
+    pub anomalies: BTreeMap<&'static str, u64>,
+    pub node_pairs: Vec<NodePairJson<'a>>,
+    pub flows: Vec<FlowJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EncapCounts {
+    pub vxlan: u64,
+    pub ipip: u64,
+    pub none: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CounterJson {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Packets with at least one anomaly, and the union of their codes.
+    pub anomalous: u64,
+    pub anomalies: Anomalies,
+}
+
+impl From<&Counter> for CounterJson {
+    fn from(c: &Counter) -> Self {
+        CounterJson {
+            packets: c.packets,
+            bytes: c.bytes,
+            anomalous: c.anomalous,
+            anomalies: Anomalies(c.anomalies),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodePairJson<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_node: Option<&'a str>,
+    pub dst_node: Option<&'a str>,
+    pub encap: &'static str,
+    #[serde(flatten)]
+    pub counts: CounterJson,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FlowJson {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_name: Option<String>,
+    pub dst_name: Option<String>,
+    pub proto: Proto,
+    #[serde(flatten)]
+    pub counts: CounterJson,
+}
+
+/// `name(namespace) ip`, `node ip` or the address alone.
+fn endpoint(ann: &Annotator, ip: IpAddr) -> String {
+    let mut b = Vec::new();
+    push_name(&mut b, ann.name_of(ip));
+    push_ip(&mut b, ip);
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+fn anomaly_list(c: &Counter) -> String {
+    if c.anomalous == 0 {
+        return String::new();
+    }
+    let codes: Vec<&str> = Anomalies(c.anomalies).iter().map(Anomaly::code).collect();
+    format!("  ! {} ({} pkts)", codes.join(","), c.anomalous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cluster::{EncapMode, IpPool, IpamBlock, NodeIntent, Pod};
+    use crate::model::packet::IpHeader;
+    use crate::packet::Name;
+    use crate::ClusterIntent;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    /// Three nodes, a and b in 10.0.1.0/24, c in 10.0.2.0/24; a VXLAN CrossSubnet pool; pod p on c.
+    fn intent() -> ClusterIntent {
+        let node = |name: &str, addr: &str| NodeIntent {
+            name: name.into(),
+            ipv4: Some(addr.parse().expect("net")),
+            ..NodeIntent::default()
+        };
+        let block = |cidr: &str, node: &str| IpamBlock {
+            name: cidr.into(),
+            cidr: cidr.parse().expect("net"),
+            affinity: Some(node.into()),
+            allocations: Vec::new(),
+            deleted: false,
+        };
+        ClusterIntent {
+            pools: vec![IpPool {
+                name: "pool".into(),
+                cidr: "192.168.0.0/16".parse().expect("net"),
+                block_size: 26,
+                ipip_mode: EncapMode::Never,
+                vxlan_mode: EncapMode::CrossSubnet,
+                nat_outgoing: true,
+                disabled: false,
+                node_selector: None,
+                allowed_uses: Vec::new(),
+            }],
+            nodes: vec![
+                node("a", "10.0.1.1/24"),
+                node("b", "10.0.1.2/24"),
+                node("c", "10.0.2.3/24"),
+            ],
+            blocks: vec![
+                block("192.168.1.0/26", "a"),
+                block("192.168.2.0/26", "b"),
+                block("192.168.3.0/26", "c"),
+            ],
+            pods: vec![Pod {
+                namespace: "ns".into(),
+                name: "p".into(),
+                node: Some("c".into()),
+                ips: vec![ip("192.168.3.5")],
+                host_network: false,
+            }],
+            ..ClusterIntent::default()
+        }
+    }
+
+    fn header(src: &str, dst: &str, proto: u8) -> IpHeader {
+        IpHeader {
+            src: ip(src),
+            dst: ip(dst),
+            proto,
+            ttl: 64,
+            len: 84,
+            id: 0,
+            df: true,
+            fragment: None,
+        }
+    }
+
+    fn vxlan(outer: (&str, &str), inner: (&str, &str)) -> PacketRecord {
+        PacketRecord {
+            wire_len: 134,
+            encap: Encap::Vxlan,
+            outer: Some(header(outer.0, outer.1, 17)),
+            inner: Some(header(inner.0, inner.1, 1)),
+            ..PacketRecord::default()
+        }
+    }
+
+    fn direct(src: &str, dst: &str) -> PacketRecord {
+        let h = header(src, dst, 1);
+        PacketRecord {
+            wire_len: 98,
+            outer: Some(h),
+            inner: Some(h),
+            ..PacketRecord::default()
+        }
+    }
+
+    #[test]
+    fn names_and_crosssubnet_anomalies_cached_per_flow() {
+        let ann = Annotator::new(&intent());
+        let mut stats = Stats::new(&ann);
+        for _ in 0..2 {
+            // a → c: different subnets, tunnelled as the pool says.
+            let mut r = vxlan(("10.0.1.1", "10.0.2.3"), ("192.168.1.7", "192.168.3.5"));
+            let n = stats.record(&mut r);
+            assert_eq!((n.outer_src, n.outer_dst), (Some("a"), Some("c")));
+            assert_eq!(
+                n.inner_dst,
+                Some(Name::Pod {
+                    namespace: "ns",
+                    name: "p"
+                })
+            );
+            assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+            // a → b: same subnet, so tunnelling is unexpected.
+            let mut r = vxlan(("10.0.1.1", "10.0.1.2"), ("192.168.1.7", "192.168.2.9"));
+            stats.record(&mut r);
+            assert!(r.anomalies.has(Anomaly::EncapUnexpected));
+            // a → c sent directly: the pool says tunnel.
+            let mut r = direct("192.168.1.7", "192.168.3.5");
+            stats.record(&mut r);
+            assert!(r.anomalies.has(Anomaly::EncapMissing));
+            // a → b directly: fine.
+            let mut r = direct("192.168.1.7", "192.168.2.9");
+            stats.record(&mut r);
+            assert!(r.anomalies.is_empty());
+            // From an address that is no node.
+            let mut r = vxlan(("10.0.9.9", "10.0.2.3"), ("192.168.1.7", "192.168.3.5"));
+            stats.record(&mut r);
+            assert!(r.anomalies.has(Anomaly::UnknownNode));
+        }
+        // The second round came from the cache and counted the same.
+        let j = stats.json();
+        assert_eq!(j.total.packets, 10);
+        assert_eq!(j.encap.vxlan, 6);
+        assert_eq!(j.anomalies.get("encap-unexpected"), Some(&2));
+        assert_eq!(j.anomalies.get("encap-missing"), Some(&2));
+        let pair = j
+            .node_pairs
+            .iter()
+            .find(|p| p.src_node == Some("a") && p.dst_node == Some("c"))
+            .expect("a→c pair");
+        assert_eq!(pair.counts.packets, 2);
+        let text = stats.text();
+        assert!(text.starts_with("packets 10 "), "{text}");
+        assert!(text.contains("p(ns) 192.168.3.5"), "{text}");
+    }
+}
