@@ -4,13 +4,15 @@
 //! on a `netdiag lab` node (VXLAN across subnets with pod names, direct within a subnet, a broken
 //! VNI flagged).
 
+#[path = "../common/lab.rs"]
+mod lab_util;
 #[path = "../common/privileged.rs"]
 mod privileged;
 
+use lab_util::{netdiag, text, Lab};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_netdiag");
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -26,18 +28,6 @@ fn pcap(name: &str) -> String {
 
 fn lab_intent() -> String {
     root().join("testdata/pcap/lab").display().to_string()
-}
-
-fn netdiag(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run netdiag")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
@@ -294,27 +284,7 @@ fn bad_input_is_one_line_and_exit_2() {
     }
 }
 
-/// A lab owned by one test; `lab down` on drop.
-struct Lab {
-    name: String,
-}
-
 impl Lab {
-    fn up(tag: &str) -> Lab {
-        let name = format!("t{}{tag}", std::process::id());
-        let _ = netdiag(&["lab", "down", "--name", &name]);
-        let lab = Lab { name };
-        let o = netdiag(&["lab", "up", "--name", &lab.name]);
-        assert!(o.status.success(), "lab up: {}", text(&o.stderr));
-        lab
-    }
-
-    fn exec(&self, target: &str, cmd: &[&str]) -> Output {
-        let mut a = vec!["lab", "exec", "--name", &self.name, target, "--"];
-        a.extend_from_slice(cmd);
-        netdiag(&a)
-    }
-
     /// Captures on `node`'s eth0 while `traffic` runs; returns the JSON records.
     fn capture(
         &self,
@@ -322,7 +292,7 @@ impl Lab {
         filter: &str,
         traffic: impl FnOnce(&Lab),
     ) -> Vec<serde_json::Value> {
-        let child = Command::new(BIN)
+        let child = Command::new(lab_util::BIN)
             .args([
                 "capture",
                 "--lab",
@@ -355,18 +325,12 @@ impl Lab {
     }
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = netdiag(&["lab", "down", "--name", &self.name]);
-    }
-}
-
 #[test]
 fn live_capture_on_lab_decodes_vxlan_direct_and_wrong_vni() {
     if !privileged::can_run("live_capture_on_lab_decodes_vxlan_direct_and_wrong_vni") {
         return;
     }
-    let lab = Lab::up("cap");
+    let lab = Lab::up("cap", &[]);
     let recs = lab.capture("worker", "udp port 4789 or icmp or tcp", |lab| {
         // worker-p1 → worker3-p1 (other subnet: VXLAN): a ping and a TCP SYN to a closed port.
         lab.exec("worker-p1", &["ping", "-c1", "-W2", "192.168.4.1"]);

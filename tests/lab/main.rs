@@ -5,8 +5,12 @@
 //! node-status/show read-only, and tear down without leftovers. Root-only (see
 //! `tests/common/privileged.rs`); every test owns a lab named `t<pid><tag>`, removed on drop.
 
+#[path = "../common/lab.rs"]
+mod lab_util;
 #[path = "../common/privileged.rs"]
 mod privileged;
+
+use lab_util::{netdiag, text, Lab};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,43 +18,7 @@ use std::process::{Command, Output};
 
 use netdiag::lab::plan::Plan;
 
-const BIN: &str = env!("CARGO_BIN_EXE_netdiag");
-
-fn netdiag(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run netdiag")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A lab owned by one test; `lab down` on drop, even when the test panics.
-struct Lab {
-    name: String,
-}
-
 impl Lab {
-    fn up(tag: &str, extra: &[&str]) -> Lab {
-        let name = format!("t{}{tag}", std::process::id());
-        // A killed earlier run with the same pid is unlikely; clean it anyway.
-        let _ = netdiag(&["lab", "down", "--name", &name]);
-        let lab = Lab { name };
-        let mut args = vec!["lab", "up", "--name", &lab.name];
-        args.extend_from_slice(extra);
-        let o = netdiag(&args);
-        assert!(
-            o.status.success(),
-            "lab up failed: {}{}",
-            text(&o.stdout),
-            text(&o.stderr)
-        );
-        lab
-    }
-
     fn plan(&self) -> Plan {
         netdiag::lab::load(&self.name).expect("lab.json")
     }
@@ -184,12 +152,6 @@ impl Lab {
         let o = self.nd(&["lab", "down", "--name", &self.name]);
         assert!(o.status.success(), "lab down: {}", text(&o.stderr));
         assert_gone(&self.name);
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = netdiag(&["lab", "down", "--name", &self.name]);
     }
 }
 
