@@ -405,3 +405,34 @@ fn live_capture_on_lab_decodes_vxlan_direct_and_wrong_vni() {
         "no vni-mismatch in {recs:#?}"
     );
 }
+
+#[test]
+fn live_capture_without_cap_net_raw_says_what_is_needed() {
+    if !privileged::can_run("live_capture_without_cap_net_raw_says_what_is_needed") {
+        return;
+    }
+    // Root drops to nobody (no capabilities at all); the capture must refuse in one line. Bounded
+    // by -c/--duration should it ever open: it only reads.
+    let o = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .args([
+            lab_util::BIN,
+            "capture",
+            "-i",
+            "lo",
+            "-c",
+            "1",
+            "--duration",
+            "1",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("needs CAP_NET_RAW") && err.contains("sudo"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
