@@ -450,8 +450,14 @@ fn describe(api: &Api, path: &str, verb: &str, f: Failure) -> anyhow::Error {
             {
                 anyhow!("API server {server}: TLS failure: {chain} (check the kubeconfig's certificate-authority and the server name)")
             } else if lower.contains("timed out") || lower.contains("timeout") {
+                // The client's own read timeout is the same limit as the one around the request
+                // and may fire first: say the same thing either way.
+                let after = api
+                    .timeout
+                    .map(|t| format!(" after {}", humantime(t)))
+                    .unwrap_or_default();
                 anyhow!(
-                    "API server {server}: GET {shown} timed out: the server is slow or unreachable (raise --request-timeout)"
+                    "API server {server}: GET {shown} timed out{after}: the server is slow or unreachable (raise --request-timeout)"
                 )
             } else if lower.contains("dns")
                 || lower.contains("failed to lookup")
