@@ -60,6 +60,8 @@ macro_rules! codes {
 
 codes! {
     CollectPartial = "COLLECT-PARTIAL", Info, "A part of the node state or intent was not collected; checks that need it are unknown.";
+    IntentUnavailable = "INTENT-UNAVAILABLE", Error, "The cluster intent could not be read (API unreachable, TLS, 401/403, timeout, Calico CRDs absent): only the local checks ran, the rest are unknown.";
+    NodeNotInIntent = "NODE-NOT-IN-INTENT", Error, "The cluster intent has no Node for this node: only the local checks ran, the rest are unknown.";
     NodeIpNotLocal = "NODE-IP-NOT-LOCAL", Error, "The node's Calico IPv4 address is on no local interface (stale or wrong autodetection).";
     NodeIpDuplicate = "NODE-IP-DUPLICATE", Error, "Two Nodes claim the same IPv4 address.";
     NodeIpSuspicious = "NODE-IP-SUSPICIOUS", Error, "The node IP is a docker/bridge or link-local address: autodetection picked the wrong interface.";

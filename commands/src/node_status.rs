@@ -1,9 +1,12 @@
 //! `netdiag node-status`: collect, pick the node, run the expectation engine, print the report and
-//! turn its worst finding into the exit code.
+//! turn its worst finding into the exit code. Without the node's intent (API unreadable, node not in
+//! it) the local checks still run and an `INTENT-UNAVAILABLE`/`NODE-NOT-IN-INTENT` error finding
+//! says why the rest is unknown, so the exit code follows `--fail-on` as for any report.
 
 use anyhow::Result;
+use netdiag_core::expect::{self, IntentGap};
 use netdiag_core::report::{render_text, RenderOptions};
-use netdiag_core::{expect, Severity};
+use netdiag_core::Severity;
 
 use crate::cli::{FailOn, NodeStatusArgs, ReportFormat};
 use crate::output;
@@ -24,9 +27,30 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
         });
         (intent, state)
     });
-    let (intent, state) = (intent?, state?);
-    let node = expect::pick_node(&intent, &state, args.source.node.as_deref())?;
-    let report = expect::check(&intent, &state, &node)?;
+    // An API that cannot be read does not lose the local checks (a usage error still stops here);
+    // neither does an intent without this node.
+    let intent = match intent {
+        Ok(intent) => Ok(intent),
+        Err(e) => match e.downcast::<crate::source::kube::Unavailable>() {
+            Ok(u) => Err(IntentGap::Unavailable {
+                error: u.to_string(),
+                hint: u.hint(),
+            }),
+            Err(e) => return Err(e),
+        },
+    };
+    let state = state?;
+    let named = args.source.node.as_deref();
+    let report = match intent {
+        Ok(intent) => match expect::pick_node(&intent, &state, named) {
+            Ok(node) => expect::check(&intent, &state, &node)?,
+            Err(e) if e.node_missing() => {
+                expect::check_local(&state, named, &IntentGap::NodeMissing(e.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Err(gap) => expect::check_local(&state, named, &gap),
+    };
     let text = match args.output {
         ReportFormat::Text => render_text(
             &report,

@@ -13,6 +13,7 @@
 mod cluster;
 mod context;
 mod ipip;
+mod local;
 mod mtu;
 mod routes;
 mod vxlan;
@@ -23,6 +24,7 @@ use crate::model::{ClusterIntent, NodeState};
 use crate::report::{Checked, Report};
 
 pub use context::{vtep_mac as vtep_mac_for, BackendInfo, BackendOrigin, Context, Peer, PeerPath};
+pub use local::{check_local, IntentGap};
 pub use routes::{ExpectedRoute, RoutePath};
 
 /// Why the engine could not even start.
@@ -32,6 +34,19 @@ pub enum ExpectError {
     UnknownNode(String, String),
     #[error("cannot tell which node this is: {0}; pass --node NAME")]
     AmbiguousNode(String),
+    #[error("cannot tell which node this is: no Node's address is on a local link (known nodes: {0}); pass --node NAME")]
+    NoLocalNode(String),
+}
+
+impl ExpectError {
+    /// The intent was read but holds no Node for this node (as opposed to several candidates):
+    /// [`check_local`] can still run the checks that need no intent.
+    pub fn node_missing(&self) -> bool {
+        matches!(
+            self,
+            ExpectError::UnknownNode(..) | ExpectError::NoLocalNode(_)
+        )
+    }
 }
 
 /// Picks the local node: the one named, else the one whose Calico IPv4 address (or an InternalIP) is
@@ -77,10 +92,7 @@ pub fn pick_node(
         [] => match &state.node {
             Some(name) if intent.node(name).is_some() => Ok(name.clone()),
             Some(name) => Err(ExpectError::UnknownNode(name.clone(), known())),
-            None => Err(ExpectError::AmbiguousNode(format!(
-                "no Node's address is on a local link (known nodes: {})",
-                known()
-            ))),
+            None => Err(ExpectError::NoLocalNode(known())),
         },
         many => Err(ExpectError::AmbiguousNode(format!(
             "several Nodes have addresses on local links: {}",
@@ -105,16 +117,7 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     let ctx = Context::new(intent, state, local);
     let mut out = Outcome::default();
 
-    for note in &state.notes {
-        out.push(
-            Finding::new(Code::CollectPartial, format!("collection {}", note.part))
-                .expected("collected")
-                .actual(note.message.clone())
-                .hint(
-                    "checks that need this part are reported as unknown; collect it and run again",
-                ),
-        );
-    }
+    collection_notes(state, &mut out);
     for note in &intent.notes {
         out.unknown.push(format!("intent: {note}"));
     }
@@ -140,6 +143,20 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     mtu::check(&ctx, &mut out);
 
     Ok(Report::build(&ctx, out))
+}
+
+/// Parts of the node state that were not collected, as findings (both runs: with and without intent).
+fn collection_notes(state: &NodeState, out: &mut Outcome) {
+    for note in &state.notes {
+        out.push(
+            Finding::new(Code::CollectPartial, format!("collection {}", note.part))
+                .expected("collected")
+                .actual(note.message.clone())
+                .hint(
+                    "checks that need this part are reported as unknown; collect it and run again",
+                ),
+        );
+    }
 }
 
 /// What the rules produce: findings, counts of what was compared, and what could not be checked.

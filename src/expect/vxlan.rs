@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::context::{Context, Fam};
 use super::Outcome;
 use crate::finding::{Code, Finding};
-use crate::model::{FdbState, MacAddr};
+use crate::model::{FdbState, Link, MacAddr};
 
 pub fn check_device(ctx: &Context, out: &mut Outcome) {
     if ctx.state.links.is_none() {
@@ -62,17 +62,7 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
         return;
     };
     let subject = format!("link {}", dev.name);
-    if dev.is_up() == Some(false) {
-        out.push(
-            Finding::new(Code::VxlanDeviceDown, subject.clone())
-                .expected("state UP")
-                .actual(format!(
-                    "state {}",
-                    dev.oper_state.map(|s| s.as_str()).unwrap_or("DOWN")
-                ))
-                .hint("Felix sets it up; a DOWN device drops all tunnelled traffic (#4468)"),
-        );
-    }
+    device_state(dev, out);
     match &dev.vxlan {
         None => out.unknown("vxlan.calico details (VNI, port, local, learning) are not in the dump: collect `ip -d link`"),
         Some(v) => {
@@ -126,14 +116,6 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
                             .hint("the tunnel's parent is not the interface that carries the node IP"),
                     );
                 }
-            }
-            if v.learning == Some(true) {
-                out.push(
-                    Finding::new(Code::VxlanLearning, subject.clone())
-                        .expected("nolearning")
-                        .actual("learning")
-                        .hint("Calico programs the FDB statically; learning lets stale or foreign entries in"),
-                );
             }
         }
     }
@@ -227,6 +209,33 @@ fn is_link_local(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
         IpAddr::V4(a) => a.is_link_local(),
+    }
+}
+
+/// What is wrong with a Calico VXLAN device whatever the intent says: it is down, or it learns
+/// MACs. Shared with the local-only run, which has no intent to compare the rest against.
+pub(super) fn device_state(dev: &Link, out: &mut Outcome) {
+    let subject = format!("link {}", dev.name);
+    if dev.is_up() == Some(false) {
+        out.push(
+            Finding::new(Code::VxlanDeviceDown, subject.clone())
+                .expected("state UP")
+                .actual(format!(
+                    "state {}",
+                    dev.oper_state.map(|s| s.as_str()).unwrap_or("DOWN")
+                ))
+                .hint("Felix sets it up; a DOWN device drops all tunnelled traffic (#4468)"),
+        );
+    }
+    if dev.vxlan.as_ref().and_then(|v| v.learning) == Some(true) {
+        out.push(
+            Finding::new(Code::VxlanLearning, subject)
+                .expected("nolearning")
+                .actual("learning")
+                .hint(
+                    "Calico programs the FDB statically; learning lets stale or foreign entries in",
+                ),
+        );
     }
 }
 
@@ -355,15 +364,9 @@ fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: 
         .iter()
         .filter(|e| e.dev == device && Some(e.mac) != own_mac)
         .collect();
-    let mut seen_mac: HashMap<MacAddr, Vec<IpAddr>> = HashMap::new();
-    let mut seen_dst: HashMap<IpAddr, HashSet<MacAddr>> = HashMap::new();
     let mut by_entry_mac: HashMap<MacAddr, Vec<&crate::model::FdbEntry>> = HashMap::new();
     for e in &entries {
         by_entry_mac.entry(e.mac).or_default().push(e);
-        if let Some(dst) = e.dst {
-            seen_mac.entry(e.mac).or_default().push(dst);
-            seen_dst.entry(dst).or_default().insert(e.mac);
-        }
     }
 
     for (mac, (node, node_ip)) in &by_mac {
@@ -418,7 +421,6 @@ fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: 
             );
         }
     }
-    let mut reported_dup: HashSet<String> = HashSet::new();
     for e in &entries {
         if !by_mac.contains_key(&e.mac) {
             out.push(
@@ -432,8 +434,25 @@ fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: 
                     }),
             );
         }
+    }
+    duplicates(&entries, out);
+}
+
+/// Two entries on one VXLAN device sharing a destination or a MAC: wrong whatever the intent says,
+/// so the local-only run checks it too. `entries` are one device's, its own MAC left out.
+pub(super) fn duplicates(entries: &[&crate::model::FdbEntry], out: &mut Outcome) {
+    let mut seen_mac: HashMap<MacAddr, Vec<IpAddr>> = HashMap::new();
+    let mut seen_dst: HashMap<IpAddr, HashSet<MacAddr>> = HashMap::new();
+    for e in entries {
         if let Some(dst) = e.dst {
-            let macs = &seen_dst[&dst];
+            seen_mac.entry(e.mac).or_default().push(dst);
+            seen_dst.entry(dst).or_default().insert(e.mac);
+        }
+    }
+    let mut reported_dup: HashSet<String> = HashSet::new();
+    for e in entries {
+        if let Some(macs) = e.dst.and_then(|dst| seen_dst.get(&dst).map(|m| (dst, m))) {
+            let (dst, macs) = macs;
             if macs.len() > 1 && reported_dup.insert(format!("dst {dst}")) {
                 let mut list: Vec<String> = macs.iter().map(|m| m.to_string()).collect();
                 list.sort();
@@ -445,7 +464,9 @@ fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: 
                 );
             }
         }
-        let dsts = &seen_mac[&e.mac];
+        let Some(dsts) = seen_mac.get(&e.mac) else {
+            continue;
+        };
         if dsts.len() > 1 && reported_dup.insert(format!("mac {}", e.mac)) {
             let list: Vec<String> = dsts.iter().map(|d| d.to_string()).collect();
             out.push(

@@ -11,23 +11,11 @@ use super::context::Context;
 use super::Outcome;
 use crate::calico;
 use crate::finding::{Code, Finding};
-use crate::model::RouteType;
+use crate::model::{Link, RouteType};
 
 pub fn check(ctx: &Context, out: &mut Outcome) {
     if let Some(links) = ctx.state.links.as_deref() {
-        for l in links.iter().filter(|l| ctx.is_workload_iface(&l.name)) {
-            out.checked.links += 1;
-            if let Some(mac) = l.mac {
-                if mac != calico::WORKLOAD_HOST_MAC {
-                    out.push(
-                        Finding::new(Code::WorkloadHostMac, format!("link {}", l.name))
-                            .expected(format!("link/ether {}", calico::WORKLOAD_HOST_MAC))
-                            .actual(format!("link/ether {mac}"))
-                            .hint("Calico's CNI sets this MAC on the host side; another CNI or a manual veth uses the cali prefix"),
-                    );
-                }
-            }
-        }
+        host_macs(links, &ctx.interface_prefix, out);
     }
     let Some(routes) = ctx.state.routes.as_deref() else {
         return;
@@ -82,6 +70,24 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
                     .actual(r.to_string())
                     .hint("a leftover of a deleted pod, or the intent's Pods are not current; Felix removes it (removeExternalRoutes)"),
             );
+        }
+    }
+}
+
+/// The host side of every workload veth carries Calico's MAC: needs only the interface prefix, so
+/// the local-only run checks it too.
+pub(super) fn host_macs(links: &[Link], prefix: &str, out: &mut Outcome) {
+    for l in links.iter().filter(|l| l.name.starts_with(prefix)) {
+        out.checked.links += 1;
+        if let Some(mac) = l.mac {
+            if mac != calico::WORKLOAD_HOST_MAC {
+                out.push(
+                    Finding::new(Code::WorkloadHostMac, format!("link {}", l.name))
+                        .expected(format!("link/ether {}", calico::WORKLOAD_HOST_MAC))
+                        .actual(format!("link/ether {mac}"))
+                        .hint("Calico's CNI sets this MAC on the host side; another CNI or a manual veth uses the cali prefix"),
+                );
+            }
         }
     }
 }

@@ -80,6 +80,17 @@ pub struct Counts {
     pub info: usize,
 }
 
+/// Most severe first, then grouped by peer and subject, so the text output reads top-down.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.peer.cmp(&b.peer))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: String,
@@ -103,14 +114,7 @@ impl Report {
             checked,
             unknown,
         } = out;
-        // Most severe first, then grouped by peer and subject, so the text output reads top-down.
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.peer.cmp(&b.peer))
-                .then_with(|| a.code.cmp(&b.code))
-                .then_with(|| a.subject.cmp(&b.subject))
-        });
+        sort_findings(&mut findings);
         let local = ctx.node.name.as_str();
         let pools = ctx
             .intent
@@ -198,6 +202,39 @@ impl Report {
             },
             pools,
             peers,
+            counts: Counts {
+                error: count(Severity::Error),
+                warning: count(Severity::Warning),
+                info: count(Severity::Info),
+            },
+            findings,
+            checked,
+            unknown,
+        }
+    }
+
+    /// The report of a run without the local node's intent ([`crate::expect::check_local`]): no
+    /// pools, peers or node IP to summarise, the backend unknown, the same findings/unknown lists.
+    pub fn local_only(node: Option<&str>, state: &crate::model::NodeState, out: Outcome) -> Report {
+        let Outcome {
+            mut findings,
+            checked,
+            unknown,
+        } = out;
+        sort_findings(&mut findings);
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        Report {
+            schema_version: crate::SCHEMA_VERSION.to_string(),
+            node: node.unwrap_or("unknown").to_string(),
+            node_ip: None,
+            source: state.source.clone(),
+            backend: BackendSummary {
+                name: "unknown".to_string(),
+                origin: "inferred".to_string(),
+                evidence: Some("no cluster intent for this node".to_string()),
+            },
+            pools: Vec::new(),
+            peers: Vec::new(),
             counts: Counts {
                 error: count(Severity::Error),
                 warning: count(Severity::Warning),

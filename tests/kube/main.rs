@@ -716,6 +716,178 @@ fn request_timeout_takes_kubectl_durations() {
     assert!(err(&o).contains("not a duration"), "{}", err(&o));
 }
 
+/// #5: an API that cannot be read does not lose the local checks. `node-status` still reports, in
+/// text and JSON: the local findings of the node state (here vxlan.calico learning), plus one
+/// INTENT-UNAVAILABLE error carrying the API's one-line failure; the exit code is the report's (1
+/// by the default --fail-on error, since the answer is incomplete), never a bare exit-2 abort.
+fn assert_local_report(env: &Env, extra: &[&str], failure: &[&str]) {
+    let dir = scenario("vxlan-learning-on");
+    let d = dir.to_str().expect("utf8");
+    let kc = env.kubeconfig();
+    let mut args = vec!["node-status", "--from", d, "--kubeconfig", &kc];
+    args.extend_from_slice(extra);
+    let text = env.run(&args);
+    assert_eq!(text.status.code(), Some(1), "stderr: {}", err(&text));
+    assert!(err(&text).is_empty(), "nothing on stderr: {}", err(&text));
+    let t = out(&text);
+    assert!(t.contains("INTENT-UNAVAILABLE"), "{t}");
+    assert!(t.contains("VXLAN-LEARNING-ON"), "{t}");
+    assert!(t.contains("deploy/netdiag-clusterrole.yaml"), "{t}");
+    for m in failure {
+        assert!(t.contains(m), "mentions {m:?}: {t}");
+    }
+
+    args.extend(["-o", "json"]);
+    let json = env.run(&args);
+    assert_eq!(json.status.code(), Some(1), "stderr: {}", err(&json));
+    let v: Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
+    assert_eq!(v["node"], "worker");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"VXLAN-LEARNING-ON"), "{codes:?}");
+    let gap = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "INTENT-UNAVAILABLE")
+        .expect("an INTENT-UNAVAILABLE finding");
+    assert_eq!(gap["severity"], "error");
+    let actual = gap["actual"].as_str().expect("actual");
+    assert_eq!(actual.lines().count(), 1, "one line: {actual}");
+    for m in failure {
+        assert!(actual.contains(m), "mentions {m:?}: {actual}");
+    }
+    assert!(v["checked"]["links"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert!(!v["unknown"].as_array().expect("unknown").is_empty(), "{v}");
+
+    // --fail-on never: the report is still printed, and the exit code is 0 as for any report.
+    args.extend(["--fail-on", "never"]);
+    assert_eq!(env.run(&args).status.code(), Some(0));
+}
+
+#[test]
+fn node_status_without_a_reachable_api_still_runs_the_local_checks() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let env = Env::for_port(port);
+    assert_local_report(&env, &[], &["unreachable", "connection refused"]);
+}
+
+#[test]
+fn node_status_denied_by_rbac_still_runs_the_local_checks() {
+    let dir = scenario("vxlan-learning-on");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster
+        .forbidden
+        .insert("/apis/crd.projectcalico.org/v1/ipamblocks".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    assert_local_report(
+        &env,
+        &[],
+        &["forbidden", "ipamblocks.crd.projectcalico.org"],
+    );
+}
+
+#[test]
+fn node_status_timing_out_still_runs_the_local_checks() {
+    let dir = scenario("vxlan-learning-on");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster.slow.insert("/api/v1/pods".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    assert_local_report(
+        &env,
+        &["--request-timeout", "1s"],
+        &["timed out after 1s", "--request-timeout"],
+    );
+}
+
+#[test]
+fn node_status_without_calico_still_runs_the_local_checks() {
+    let dir = scenario("vxlan-learning-on");
+    let (port, _c) = serve(Cluster::from_scenario(&dir, Group::None));
+    let env = Env::for_port(port);
+    assert_local_report(&env, &[], &["is Calico installed?"]);
+}
+
+#[test]
+fn node_status_with_an_unusable_kubeconfig_is_still_a_usage_error() {
+    let dir = scenario("vxlan-learning-on");
+    let d = dir.to_str().expect("utf8");
+    let env = Env::for_port(1);
+    let missing = env.dir.path().join("no-such-kubeconfig");
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--kubeconfig",
+        missing.to_str().expect("utf8"),
+    ]);
+    assert_clean_error(&o, &["no-such-kubeconfig", "cannot read the kubeconfig"]);
+    assert!(out(&o).is_empty(), "no report: {}", out(&o));
+
+    let garbage = env.dir.path().join("garbage");
+    std::fs::write(&garbage, "{{{ not: [yaml\n\t").expect("write");
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--kubeconfig",
+        garbage.to_str().expect("utf8"),
+    ]);
+    assert_clean_error(&o, &["garbage", "kubeconfig"]);
+    assert!(out(&o).is_empty(), "no report: {}", out(&o));
+}
+
+/// An intent that was read but has no Node for this node: the same local run, with a
+/// NODE-NOT-IN-INTENT error that names the nodes it does hold.
+#[test]
+fn node_status_for_a_node_missing_from_the_intent_runs_the_local_checks() {
+    let dir = scenario("vxlan-learning-on");
+    let d = dir.to_str().expect("utf8");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    for list in cluster.lists.values_mut() {
+        let nodes = list.kind.ends_with("NodeList");
+        list.items
+            .retain(|i| !(nodes && i["metadata"]["name"] == "worker"));
+    }
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--kubeconfig",
+        &kc,
+        "--node",
+        "worker",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", err(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"NODE-NOT-IN-INTENT"), "{codes:?}");
+    assert!(codes.contains(&"VXLAN-LEARNING-ON"), "{codes:?}");
+    assert!(
+        v.to_string().contains("control-plane"),
+        "names the known nodes: {v}"
+    );
+}
+
 /// Builds the intent of a 5 000-node cluster (5 000 Nodes, 20 000 blocks and affinities, 150 000
 /// pods) from the served API and prints time and peak RSS. Not a timed assertion; run with
 /// `cargo test --release -p netdiag --test kube -- --ignored --nocapture scale`.

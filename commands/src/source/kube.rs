@@ -8,11 +8,10 @@
 //! (`limit`/`continue`); every request has `--request-timeout`; every failure is one specific line
 //! (unreachable, TLS, 401, 403 naming verb and resource, CRDs absent, timeout).
 //!
-//! When the API cannot be read, `node-status` stops with that line (exit 2) instead of running
-//! local-only checks: the expectation engine starts from the local node's intent (its Node, pools,
-//! blocks), so with no intent every rule would either be skipped or report nonsense. An honest
-//! partial run needs the engine to mark intent-dependent checks unknown, which is a change to the
-//! core, not to this edge.
+//! Two kinds of failure, kept apart by type: a kubeconfig that cannot be used is the caller's
+//! mistake (a plain error: exit 2), while an API that cannot be read once the client exists
+//! (unreachable, TLS, 401, 403, CRDs absent, timeout, a page that does not parse) is an
+//! [`Unavailable`]: `node-status` then still runs its local checks and reports the rest unknown.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -31,6 +30,21 @@ const PAGE_LIMIT: usize = 500;
 
 /// The manifest to grant when the API says 403.
 const CLUSTERROLE: &str = "deploy/netdiag-clusterrole.yaml";
+
+/// The API server could not be read although the client could be built from the configuration:
+/// the one-line error says what failed; [`Unavailable::hint`] says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(String);
+
+impl Unavailable {
+    /// What to do, for a report that carries this error instead of the intent.
+    pub fn hint(&self) -> String {
+        format!(
+            "the intent-dependent checks are unknown: grant read access (kubectl apply -f {CLUSTERROLE} and bind it), check --kubeconfig/--context and the server, or pass --from DIR with the cluster's resources in DIR/cluster/"
+        )
+    }
+}
 
 /// Whether the API can be asked: a kubeconfig exists (`--kubeconfig`, `KUBECONFIG`,
 /// `~/.kube/config`) or netdiag runs in a pod (the service-account environment).
@@ -133,8 +147,14 @@ async fn load(args: &SourceArgs, needs: Needs) -> Result<ClusterIntent> {
         server,
         timeout,
     };
+    read(args, needs, &api)
+        .await
+        .map_err(|e| anyhow::Error::new(Unavailable(e.to_string())))
+}
 
-    let calico = discover(&api).await?;
+/// Everything after the client exists: each failure here is the API's, not the configuration's.
+async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterIntent> {
+    let calico = discover(api).await?;
     let mut pods = match &args.namespace {
         Some(ns) => format!("/api/v1/namespaces/{ns}/pods"),
         None => "/api/v1/pods".to_string(),
@@ -173,10 +193,10 @@ async fn load(args: &SourceArgs, needs: Needs) -> Result<ClusterIntent> {
         lists.push(pods);
     }
 
-    let listed = futures::future::try_join_all(lists.iter().map(|p| list(&api, p))).await?;
+    let listed = futures::future::try_join_all(lists.iter().map(|p| list(api, p))).await?;
     let configmap = if all {
         get_optional(
-            &api,
+            api,
             "/api/v1/namespaces/kube-system/configmaps/calico-config",
         )
         .await?
