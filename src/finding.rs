@@ -110,6 +110,7 @@ codes! {
     IpamDuplicateAffinity = "IPAM-DUPLICATE-AFFINITY", Error, "Two BlockAffinities claim the same CIDR.";
     IpamAffinityNoNode = "IPAM-AFFINITY-NO-NODE", Warning, "A block is affine to a node that does not exist (IPAM leak).";
     IpamBlockAffinityMismatch = "IPAM-BLOCK-AFFINITY-MISMATCH", Error, "A block and its BlockAffinity name different nodes (Felix follows the block, BIRD the affinity).";
+    InstallationPoolMissing = "INSTALLATION-POOL-MISSING", Warning, "The operator's Installation lists an IP pool whose CIDR no IPPool has: the operator has not created it (yet), or it was deleted.";
     BackendInferred = "BACKEND-INFERRED", Info, "No calico-config said which backend runs; it was inferred from evidence.";
 }
 

@@ -12,6 +12,41 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
     node_ip(ctx, out);
     cross_subnet(ctx, out);
     ipam(ctx, out);
+    installation_pools(ctx, out);
+}
+
+/// Each pool template of the operator's Installation should exist as an IPPool of the same CIDR:
+/// the operator creates it at install time, so one missing means it has not (yet) or was deleted.
+fn installation_pools(ctx: &Context, out: &mut Outcome) {
+    let Some(inst) = &ctx.intent.installation else {
+        return;
+    };
+    for t in &inst.pools {
+        if ctx
+            .intent
+            .pools
+            .iter()
+            .any(|p| p.cidr.trunc() == t.cidr.trunc())
+        {
+            continue;
+        }
+        out.push(
+            Finding::new(Code::InstallationPoolMissing, format!("pool {}", t.cidr))
+                .expected(format!(
+                    "an IPPool with CIDR {} (Installation {} spec.calicoNetwork.ipPools{})",
+                    t.cidr,
+                    inst.name,
+                    t.name.as_deref().map(|n| format!(", {n}")).unwrap_or_default()
+                ))
+                .actual(if ctx.intent.pools.is_empty() {
+                    "no IPPool in the intent".to_string()
+                } else {
+                    let have: Vec<String> = ctx.intent.pools.iter().map(|p| p.cidr.to_string()).collect();
+                    format!("IPPools have {}", have.join(", "))
+                })
+                .hint("the operator creates the Installation's pools when it reconciles; check `kubectl get tigerastatus` and the operator's logs"),
+        );
+    }
 }
 
 fn node_ip(ctx: &Context, out: &mut Outcome) {

@@ -16,6 +16,8 @@ use crate::model::{Link, MacAddr, NodeState, RouteProto};
 pub enum BackendOrigin {
     /// The calico-config ConfigMap says so.
     Configured,
+    /// The operator's Installation says so (`spec.calicoNetwork.bgp`, and its pools), named.
+    Installation(String),
     /// Inferred from evidence, which is named.
     Inferred(String),
 }
@@ -258,10 +260,15 @@ impl<'a> Context<'a> {
                     .node
                     .vxlan_v6_tunnel_mac
                     .unwrap_or_else(|| calico::derived_vtep_mac(&self.node.name, true)),
-                mtu: self.felix.vxlan_mtu_v6.filter(|m| *m != 0).or_else(|| {
-                    self.host_mtu
-                        .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V6))
-                }),
+                mtu: self
+                    .felix
+                    .vxlan_mtu_v6
+                    .filter(|m| *m != 0)
+                    .or(self.installation_mtu())
+                    .or_else(|| {
+                        self.host_mtu
+                            .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V6))
+                    }),
             }
         } else {
             Fam {
@@ -317,18 +324,36 @@ impl<'a> Context<'a> {
                 && self.backend.backend != Some(Backend::None))
     }
 
+    /// The operator's `calicoNetwork.mtu`: it sets every tunnel MTU when FelixConfiguration sets
+    /// none (the operator passes it to calico-node as FELIX_VXLANMTU, FELIX_IPINIPMTU, …).
+    fn installation_mtu(&self) -> Option<u32> {
+        self.intent
+            .installation
+            .as_ref()
+            .and_then(|i| i.mtu)
+            .filter(|m| *m != 0)
+    }
+
     pub fn vxlan_mtu(&self) -> Option<u32> {
-        self.felix.vxlan_mtu.filter(|m| *m != 0).or_else(|| {
-            self.host_mtu
-                .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V4))
-        })
+        self.felix
+            .vxlan_mtu
+            .filter(|m| *m != 0)
+            .or(self.installation_mtu())
+            .or_else(|| {
+                self.host_mtu
+                    .map(|(m, _)| m.saturating_sub(calico::VXLAN_OVERHEAD_V4))
+            })
     }
 
     pub fn ipip_mtu(&self) -> Option<u32> {
-        self.felix.ipip_mtu.filter(|m| *m != 0).or_else(|| {
-            self.host_mtu
-                .map(|(m, _)| m.saturating_sub(calico::IPIP_OVERHEAD))
-        })
+        self.felix
+            .ipip_mtu
+            .filter(|m| *m != 0)
+            .or(self.installation_mtu())
+            .or_else(|| {
+                self.host_mtu
+                    .map(|(m, _)| m.saturating_sub(calico::IPIP_OVERHEAD))
+            })
     }
 
     /// The pool a block or address belongs to.
@@ -380,6 +405,17 @@ fn infer_backend(intent: &ClusterIntent, state: &NodeState) -> BackendInfo {
         return BackendInfo {
             backend: Some(b),
             origin: BackendOrigin::Configured,
+        };
+    }
+    // Operator-managed clusters have no calico-config: the Installation is their statement.
+    if let Some((inst, b)) = intent
+        .installation
+        .as_ref()
+        .and_then(|i| i.backend().map(|b| (i, b)))
+    {
+        return BackendInfo {
+            backend: Some(b),
+            origin: BackendOrigin::Installation(inst.name.clone()),
         };
     }
     let bird_routes = state

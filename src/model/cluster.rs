@@ -291,6 +291,49 @@ pub struct ClusterIntent {
     pub veth_mtu: Option<u32>,
     /// Things the loader skipped or could not use (unknown kinds, duplicates), for the report.
     pub notes: Vec<String>,
+    /// The Tigera operator's `Installation`, when the cluster is operator-managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation: Option<Installation>,
+}
+
+/// The operator's `Installation` (`operator.tigera.io/v1`, usually named `default`): what the
+/// operator was asked to set up. It writes no calico-config ConfigMap, so this is where an
+/// operator-managed cluster states its backend and MTU.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installation {
+    pub name: String,
+    /// `spec.calicoNetwork.bgp`: `Enabled` (BIRD runs) or `Disabled`.
+    pub bgp: Option<bool>,
+    /// `spec.calicoNetwork.mtu`: the operator hands it to Felix as the tunnel MTUs (vxlanMTU,
+    /// vxlanMTUV6, ipipMTU) and to the CNI as the pods' MTU.
+    pub mtu: Option<u32>,
+    /// `spec.calicoNetwork.ipPools`: the pools the operator creates when they do not exist.
+    pub pools: Vec<PoolTemplate>,
+}
+
+/// One of the Installation's `ipPools` templates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolTemplate {
+    pub name: Option<String>,
+    pub cidr: IpNet,
+    /// From `encapsulation` (IPIP, IPIPCrossSubnet, VXLAN, VXLANCrossSubnet, None).
+    pub ipip_mode: EncapMode,
+    pub vxlan_mode: EncapMode,
+    pub nat_outgoing: Option<bool>,
+    pub block_size: Option<u8>,
+    pub node_selector: Option<String>,
+}
+
+impl Installation {
+    /// The backend the operator configures calico-node with: BIRD when BGP is enabled; without
+    /// BGP, VXLAN when a pool template uses it, else none.
+    pub fn backend(&self) -> Option<Backend> {
+        Some(match self.bgp? {
+            true => Backend::Bird,
+            false if self.pools.iter().any(|p| p.vxlan_mode.is_on()) => Backend::Vxlan,
+            false => Backend::None,
+        })
+    }
 }
 
 impl ClusterIntent {
@@ -367,6 +410,7 @@ impl ClusterIntent {
         self.pods.extend(other.pods);
         self.backend = other.backend.or(self.backend);
         self.veth_mtu = other.veth_mtu.or(self.veth_mtu);
+        self.installation = other.installation.or(self.installation.take());
         self.notes.extend(other.notes);
     }
 }

@@ -192,11 +192,16 @@ impl Report {
             backend: BackendSummary {
                 name: ctx.backend.backend_label().to_string(),
                 origin: match ctx.backend.origin {
-                    BackendOrigin::Configured => "configured".to_string(),
+                    BackendOrigin::Configured | BackendOrigin::Installation(_) => {
+                        "configured".to_string()
+                    }
                     BackendOrigin::Inferred(_) => "inferred".to_string(),
                 },
                 evidence: match &ctx.backend.origin {
                     BackendOrigin::Configured => None,
+                    BackendOrigin::Installation(name) => {
+                        Some(format!("Installation {name} (spec.calicoNetwork.bgp)"))
+                    }
                     BackendOrigin::Inferred(e) => Some(e.clone()),
                 },
             },

@@ -78,6 +78,8 @@ struct List {
 struct Cluster {
     v3: bool,
     crd: bool,
+    /// The Tigera operator's group (`operator.tigera.io/v1`), served when an Installation is.
+    operator: bool,
     lists: BTreeMap<String, List>,
     objects: BTreeMap<String, Value>,
     /// Paths answered with 403.
@@ -133,6 +135,13 @@ impl Cluster {
                 self.objects
                     .insert(format!("/api/v1/namespaces/{ns}/configmaps/{name}"), o);
                 return;
+            }
+            ("Installation", _) => {
+                self.operator = true;
+                (
+                    "/apis/operator.tigera.io/v1/installations".to_string(),
+                    "operator.tigera.io/v1",
+                )
             }
             ("Node", "v1") => ("/api/v1/nodes".to_string(), "v1"),
             ("Pod", _) => ("/api/v1/pods".to_string(), "v1"),
@@ -210,6 +219,9 @@ impl Cluster {
                 ];
                 if self.crd {
                     groups.push(json!({"name": "crd.projectcalico.org", "versions": [{"groupVersion": "crd.projectcalico.org/v1", "version": "v1"}], "preferredVersion": {"groupVersion": "crd.projectcalico.org/v1", "version": "v1"}}));
+                }
+                if self.operator {
+                    groups.push(json!({"name": "operator.tigera.io", "versions": [{"groupVersion": "operator.tigera.io/v1", "version": "v1"}]}));
                 }
                 if self.v3 {
                     groups.push(json!({"name": "projectcalico.org", "versions": [{"groupVersion": "projectcalico.org/v3", "version": "v3"}], "preferredVersion": {"groupVersion": "projectcalico.org/v3", "version": "v3"}}));
@@ -886,6 +898,131 @@ fn node_status_for_a_node_missing_from_the_intent_runs_the_local_checks() {
         v.to_string().contains("control-plane"),
         "names the known nodes: {v}"
     );
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for e in std::fs::read_dir(src).expect("read_dir") {
+        let e = e.expect("entry");
+        let to = dst.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// #5: the operator's Installation, read from a file and served over the API, gives the same
+/// report: its backend stands in for the absent calico-config, its MTU is the expected tunnel MTU
+/// (FelixConfiguration sets none), and a pool template without its IPPool is a finding.
+#[test]
+fn installation_from_files_and_from_the_api_gives_the_same_report() {
+    let env = Env::for_port(1);
+    let dir = env.dir.path().join("operator");
+    copy_dir(&scenario("vxlan-crosssubnet-healthy"), &dir);
+    std::fs::remove_file(dir.join("cluster/calico-config.yaml")).expect("no calico-config");
+    let vxlan_mtu = std::fs::read_to_string(dir.join("nodes/worker/ip-link.txt"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.contains("vxlan.calico:"))
+                .and_then(|l| l.split(" mtu ").nth(1))
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string)
+        });
+    let mtu = vxlan_mtu.as_deref().unwrap_or("1450");
+    std::fs::write(
+        dir.join("cluster/installation.yaml"),
+        format!("apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata:\n  name: default\nspec:\n  calicoNetwork:\n    bgp: Disabled\n    mtu: {mtu}\n    ipPools:\n    - name: default-ipv4-ippool\n      cidr: 192.168.0.0/16\n      encapsulation: VXLANCrossSubnet\n    - name: extra\n      cidr: 10.99.0.0/16\n      encapsulation: VXLAN\n"),
+    )
+    .expect("write installation");
+    let d = dir.to_str().expect("utf8");
+    let (port, c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let files = env.run(&["node-status", "--from", d, "-o", "json"]);
+    let api = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--kubeconfig",
+        &kc,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out(&api), out(&files), "stderr {}", err(&api));
+    let v: Value = serde_json::from_slice(&files.stdout).expect("a JSON report");
+    assert_eq!(v["backend"]["name"], "vxlan", "{v}");
+    assert_eq!(v["backend"]["origin"], "configured", "{v}");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["INSTALLATION-POOL-MISSING"], "{v}");
+    assert!(v.to_string().contains("10.99.0.0/16"), "{v}");
+    assert!(c
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("/apis/operator.tigera.io/v1/installations")));
+
+    // A wrong MTU in the Installation is now the expectation the device is held to.
+    let text = std::fs::read_to_string(dir.join("cluster/installation.yaml")).expect("read");
+    std::fs::write(
+        dir.join("cluster/installation.yaml"),
+        text.replace(&format!("mtu: {mtu}"), "mtu: 1234"),
+    )
+    .expect("write");
+    let files = env.run(&["node-status", "--from", d, "-o", "json"]);
+    assert!(
+        out(&files).contains("VXLAN-MTU-MISMATCH"),
+        "{}",
+        out(&files)
+    );
+    assert!(out(&files).contains("mtu 1234"), "{}", out(&files));
+}
+
+/// An older ClusterRole without installations: a note, not the loss of the intent.
+#[test]
+fn a_forbidden_installation_costs_a_note_not_the_intent() {
+    let env = Env::for_port(1);
+    let dir = env.dir.path().join("operator");
+    copy_dir(&scenario("vxlan-crosssubnet-healthy"), &dir);
+    std::fs::write(
+        dir.join("cluster/installation.yaml"),
+        "apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata: {name: default}\nspec: {calicoNetwork: {bgp: Disabled}}\n",
+    )
+    .expect("write installation");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster
+        .forbidden
+        .insert("/apis/operator.tigera.io/v1/installations".to_string());
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d(&dir),
+        "--kubeconfig",
+        &kc,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr {}", err(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    assert!(
+        v["unknown"]
+            .to_string()
+            .contains("installations.operator.tigera.io not readable"),
+        "{v}"
+    );
+}
+
+fn d(p: &Path) -> &str {
+    p.to_str().expect("utf8")
 }
 
 /// Builds the intent of a 5 000-node cluster (5 000 Nodes, 20 000 blocks and affinities, 150 000

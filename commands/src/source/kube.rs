@@ -204,9 +204,22 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
         None
     };
 
+    // The operator's Installation, when the operator is installed: absent (404) is normal, and
+    // an older ClusterRole without it costs a note, not the intent.
+    let installation = if all && calico.operator {
+        list_optional(api, INSTALLATIONS).await?
+    } else {
+        None
+    };
+
     let mut intent = ClusterIntent::default();
     for part in listed {
         intent.extend(part);
+    }
+    match installation {
+        Some(Ok(part)) => intent.extend(part),
+        Some(Err(note)) => intent.notes.push(note),
+        None => {}
     }
     if let Some(text) = configmap {
         intent.extend(parse(
@@ -218,11 +231,15 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
 }
 
 /// Which Calico group serves what: `projectcalico.org/v3`'s resources (when the Calico API server
-/// is installed) and whether the CRDs' group is served.
+/// is installed), whether the CRDs' group is served, and whether the operator's group is.
 struct Calico {
     v3: Option<HashSet<String>>,
     crd: bool,
+    operator: bool,
 }
+
+/// The operator's Installations (one, `default`, in practice).
+const INSTALLATIONS: &str = "/apis/operator.tigera.io/v1/installations";
 
 impl Calico {
     /// The list path of a Calico resource: v3 when served there, else the CRD.
@@ -258,6 +275,7 @@ async fn discover(api: &Api) -> Result<Calico> {
         })
     };
     let crd = served("crd.projectcalico.org", "v1");
+    let operator = served("operator.tigera.io", "v1");
     let v3 = if served("projectcalico.org", "v3") {
         let text = request(api, "/apis/projectcalico.org/v3", "get").await?;
         let list: Value = serde_json::from_str(&text).map_err(|e| {
@@ -287,7 +305,7 @@ async fn discover(api: &Api) -> Result<Calico> {
             api.server
         );
     }
-    Ok(Calico { v3, crd })
+    Ok(Calico { v3, crd, operator })
 }
 
 /// Every page of one list, each parsed as it arrives.
@@ -365,6 +383,26 @@ async fn get_optional(api: &Api, path: &str) -> Result<Option<String>> {
         Ok(text) => Ok(Some(text)),
         Err(Failure::Api(s)) if s.code == 404 => Ok(None),
         Err(f) => Err(describe(api, path, "get", f)),
+    }
+}
+
+/// A list that may be absent or denied without costing the intent: `None` on 404, `Some(Err(note))`
+/// on 403 (the note names what to grant), else every page.
+async fn list_optional(
+    api: &Api,
+    path: &str,
+) -> Result<Option<std::result::Result<ClusterIntent, String>>> {
+    let url = format!("{path}?limit={PAGE_LIMIT}");
+    match send(api, &url).await {
+        Ok(_) => Ok(Some(Ok(list(api, path).await?))),
+        Err(Failure::Api(s)) if s.code == 404 => Ok(None),
+        Err(Failure::Api(s)) if s.code == 403 => {
+            let (res, _) = resource_of(path);
+            Ok(Some(Err(format!(
+                "{res} not readable (403): the backend and MTU of the operator's Installation are not used; grant list on it ({CLUSTERROLE})"
+            ))))
+        }
+        Err(f) => Err(describe(api, path, "list", f)),
     }
 }
 

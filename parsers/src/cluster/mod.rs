@@ -4,15 +4,17 @@
 //!
 //! Read: `IPPool`, Calico `Node`, `IPAMBlock`, `BlockAffinity`, `FelixConfiguration` (all in both
 //! `projectcalico.org/v3` and `crd.projectcalico.org/v1`, which share `spec`), and the Kubernetes
-//! `Node`, `Pod` and the `calico-config` `ConfigMap`. Nothing of a `Secret` is kept, not even its
-//! name.
+//! `Node`, `Pod`, the `calico-config` `ConfigMap` and the operator's `Installation`. Nothing of a
+//! `Secret` is kept, not even its name.
 
 mod configmap;
 mod document;
 mod felix;
+mod installation;
 mod ipam;
 mod node;
 mod pod;
+mod pod_list;
 mod pool;
 mod value;
 
@@ -32,6 +34,16 @@ use value::Ctx;
 /// [`NodeIntent`](netdiag_core::model::cluster::NodeIntent). The caller attaches the file name
 /// with [`ParseError::in_file`].
 pub fn parse_resources(input: &str) -> Result<ClusterIntent, ParseError> {
+    // Pod lists dominate a large cluster's intent: a JSON one is read into typed structs when it
+    // can be (the scan for the kind's name is far cheaper than a wasted parse of other lists).
+    if input.contains("\"PodList\"") || input.contains("\"Pod\"") {
+        if let Some(pods) = pod_list::parse(input) {
+            return Ok(ClusterIntent {
+                pods,
+                ..ClusterIntent::default()
+            });
+        }
+    }
     let mut b = Builder::default();
     for doc in document::split_documents(input)? {
         let mut skipped = Skipped::default();
@@ -136,6 +148,7 @@ impl Builder {
             Felix,
             Pod,
             ConfigMap,
+            Installation,
         }
         let take = match kind.as_str() {
             "IPPool" if calico => Take::Pool,
@@ -144,6 +157,9 @@ impl Builder {
             "FelixConfiguration" if calico => Take::Felix,
             "Pod" if core => Take::Pod,
             "ConfigMap" if core => Take::ConfigMap,
+            "Installation" if api.is_none_or(|v| v.starts_with("operator.tigera.io/")) => {
+                Take::Installation
+            }
             "Node" => match node::Flavour::of(api, &ctx.root(value)) {
                 Some(f) => Take::Node(f),
                 None => {
@@ -258,6 +274,10 @@ impl Builder {
                     &ctx,
                     notes,
                 );
+            }
+            Take::Installation => {
+                // One per cluster (`default`); a later one wins, as across files.
+                self.intent.installation = Some(installation::parse(&root, &name)?);
             }
             Take::ConfigMap => {
                 if name != configmap::CALICO_CONFIG {
