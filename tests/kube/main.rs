@@ -1025,6 +1025,77 @@ fn d(p: &Path) -> &str {
     p.to_str().expect("utf8")
 }
 
+/// #5: the lab's intent, as `netdiag lab up` writes it (rendered by the lab's own code, so this
+/// follows the lab as it changes), read from files and served over the API, gives the same report
+/// for the same node state. The node state is a recorded Calico-like node (testdata/iproute2/lab-a)
+/// filed under a lab node's name: no namespaces needed, and routes, neighbours and FDB entries are
+/// all compared against the lab's pools, blocks and VTEPs.
+#[test]
+fn lab_intent_gives_the_same_report_from_files_and_from_the_api() {
+    use netdiag::cli::LabMode;
+    use netdiag::lab::plan::{node_name, LabParams, Plan};
+
+    for mode in [LabMode::VxlanCrosssubnet, LabMode::Mixed] {
+        let plan = Plan::new(&LabParams {
+            name: "lab".to_string(),
+            mode,
+            nodes: 4,
+            pods_per_node: 2,
+            mtu: 1500,
+        });
+        let env = Env::for_port(1);
+        let dir = env.dir.path().join("lab");
+        std::fs::create_dir_all(dir.join("cluster")).expect("cluster/");
+        for (file, text) in netdiag::lab::intent::documents(&plan).expect("the lab's intent") {
+            std::fs::write(dir.join("cluster").join(file), text).expect("write");
+        }
+        let node = node_name(1);
+        let dumps = dir.join("nodes").join(&node);
+        std::fs::create_dir_all(&dumps).expect("nodes/<node>/");
+        let lab_a = repo().join("testdata/iproute2/lab-a");
+        for (from, to) in [
+            ("ip-link-d.txt", "ip-link.txt"),
+            ("ip-addr.txt", "ip-addr.txt"),
+            ("ip-route-d.txt", "ip-route.txt"),
+            ("ip-neigh.txt", "ip-neigh.txt"),
+            ("bridge-fdb.txt", "bridge-fdb.txt"),
+        ] {
+            std::fs::copy(lab_a.join(from), dumps.join(to)).expect("copy dump");
+        }
+        let (port, c) = serve(Cluster::from_scenario(&dir, Group::Crd));
+        let env = Env::for_port(port);
+        let kc = env.kubeconfig();
+        let files = env.run(&[
+            "node-status",
+            "--from",
+            d(&dir),
+            "--node",
+            &node,
+            "-o",
+            "json",
+        ]);
+        let api = env.run(&[
+            "node-status",
+            "--from",
+            d(&dir),
+            "--node",
+            &node,
+            "--kubeconfig",
+            &kc,
+            "-o",
+            "json",
+        ]);
+        assert!(err(&files).is_empty(), "{}", err(&files));
+        assert_eq!(api.status.code(), files.status.code(), "{}", err(&api));
+        let report: Value = serde_json::from_slice(&files.stdout).expect("a JSON report");
+        assert_eq!(report["node"], node.as_str());
+        assert!(!report["pools"].as_array().expect("pools").is_empty());
+        assert!(report["peers"].as_array().expect("peers").len() >= 3);
+        assert_eq!(out(&api), out(&files), "stderr {}", err(&api));
+        assert!(c.requests().iter().any(|r| r.starts_with("/api/v1/pods")));
+    }
+}
+
 /// Builds the intent of a 5 000-node cluster (5 000 Nodes, 20 000 blocks and affinities, 150 000
 /// pods) from the served API and prints time and peak RSS. Not a timed assertion; run with
 /// `cargo test --release -p netdiag --test kube -- --ignored --nocapture scale`.

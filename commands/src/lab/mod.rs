@@ -16,7 +16,7 @@ macro_rules! outln {
 }
 
 mod faults;
-mod intent;
+pub mod intent;
 pub mod plan;
 mod sh;
 
