@@ -308,20 +308,24 @@ async fn discover(api: &Api) -> Result<Calico> {
     Ok(Calico { v3, crd, operator })
 }
 
-/// Every page of one list, each parsed as it arrives.
+/// Every page of one list, each parsed as it arrives. The next page is requested while the current
+/// one is parsed on a blocking thread: with 300 pages of pods, waiting for the server and parsing
+/// one after the other would add the two up.
 async fn list(api: &Api, path: &str) -> Result<ClusterIntent> {
-    let mut intent = ClusterIntent::default();
-    let mut token: Option<String> = None;
-    // Bounded: a server handing out continue tokens forever stops after a million pages.
-    for _ in 0..1_000_000 {
+    let url = |token: Option<&str>| {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut url = format!("{path}{sep}limit={PAGE_LIMIT}");
-        if let Some(t) = &token {
+        if let Some(t) = token {
             url.push_str("&continue=");
             url.push_str(&encode(t));
         }
-        let text = request(api, &url, "list").await?;
-        let page = parse(&text, path)?;
+        url
+    };
+    let mut intent = ClusterIntent::default();
+    let mut token: Option<String> = None;
+    let mut text = request(api, &url(None), "list").await?;
+    // Bounded: a server handing out continue tokens forever stops after a million pages.
+    for _ in 0..1_000_000 {
         let next = continue_token(&text);
         if next.is_some() && next == token {
             bail!(
@@ -329,11 +333,22 @@ async fn list(api: &Api, path: &str) -> Result<ClusterIntent> {
                 api.server
             );
         }
-        token = next;
-        intent.extend(page);
-        if token.is_none() {
-            return Ok(intent);
+        let owned = path.to_string();
+        let parsing = tokio::task::spawn_blocking(move || parse(&text, &owned));
+        let (page, fetched) = match &next {
+            Some(t) => {
+                let next_url = url(Some(t));
+                let (page, fetched) = tokio::join!(parsing, request(api, &next_url, "list"));
+                (page, Some(fetched))
+            }
+            None => (parsing.await, None),
+        };
+        intent.extend(page.map_err(|e| anyhow!("{path}: parsing a page failed: {e}"))??);
+        match fetched {
+            None => return Ok(intent),
+            Some(f) => text = f?,
         }
+        token = next;
     }
     bail!(
         "API server {}: {path}: the list did not end after a million pages",
