@@ -34,7 +34,10 @@ run node-status --lab "$lab" --node worker
 run lab break stale-fdb --name "$lab" --node worker --peer worker3
 run lab exec --name "$lab" worker-p1 -- ping -c1 -W1 192.168.4.1
 run node-status --lab "$lab" --node worker
+# The pod-to-pod path hop by hop: where the packet is lost, and a probe that proves it.
+run trace --lab "$lab" worker-p1 worker3-p1 --probe
 run lab heal --name "$lab"
+run trace --lab "$lab" worker-p1 worker3-p1 --probe
 run node-status --lab "$lab" --node worker
 # Watch the tunnel: capture on worker's underlay while a pod pings one on the other subnet.
 echo "\$ netdiag capture --lab $lab --node worker -c 4 --duration 5   (while worker-p1 pings worker3-p1)"

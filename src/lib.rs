@@ -11,6 +11,7 @@ pub mod finding;
 pub mod model;
 pub mod packet;
 pub mod report;
+pub mod trace;
 
 pub use finding::{Code, Finding, Severity};
 pub use model::cluster::ClusterIntent;

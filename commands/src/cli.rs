@@ -46,6 +46,9 @@ pub enum Command {
     /// Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names,
     /// anomalies, one line per packet.
     Capture(CaptureArgs),
+    /// Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and
+    /// why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown.
+    Trace(TraceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 }
@@ -425,4 +428,54 @@ pub struct LabBreakArgs {
     /// The peer the fault concerns (default: worker3, or worker2 for wrong-route).
     #[arg(long)]
     pub peer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Endpoints: a pod as ns/name (or name, with -n NS), a pod or node IP, or node/NAME.\n\
+Exit codes: 0 no hop broken (unknown hops are listed), 1 a hop is broken, 2 could not run.\n\
+Examples:\n  netdiag trace default/web-0 default/db-0 --from cluster-dump/\n  \
+sudo netdiag trace worker-p1 worker3-p1 --lab --port 80 --probe\n  \
+netdiag trace 192.168.81.2 192.168.210.65 --from DIR --both -o json"
+)]
+pub struct TraceArgs {
+    /// Where the traffic starts: ns/name, name (with -n), an IP, or node/NAME.
+    #[arg(value_name = "SRC")]
+    pub src: String,
+
+    /// Where it goes: ns/name, name (with -n), an IP, or node/NAME.
+    #[arg(value_name = "DST")]
+    pub dst: String,
+
+    /// Both nodes' state: --lab (both namespaces), --from DIR with DIR/nodes/<node>/ for each end,
+    /// or live (the local node only; the other end is then unknown).
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Destination port (TCP or UDP); with it the protocol defaults to tcp.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Protocol of the traced traffic (default: tcp with --port, else icmp).
+    #[arg(long, value_enum)]
+    pub proto: Option<TraceProto>,
+
+    /// Also trace the way back (DST to SRC): CrossSubnet decisions can differ per direction.
+    #[arg(long)]
+    pub both: bool,
+
+    /// Send real packets (ICMP echo, or a TCP SYN to --port) from SRC to DST and capture them on
+    /// both nodes' underlay: did they leave as predicted, did they arrive? Lab only.
+    #[arg(long)]
+    pub probe: bool,
+
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceProto {
+    Icmp,
+    Tcp,
+    Udp,
 }

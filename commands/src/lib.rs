@@ -9,6 +9,7 @@ pub mod node_status;
 pub mod output;
 pub mod show;
 pub mod source;
+pub mod trace;
 
 use anyhow::Result;
 
@@ -20,6 +21,7 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::Show(args) => show::run(args),
         cli::Command::Lab(args) => lab::run(args),
         cli::Command::Capture(args) => capture::run(args, color),
+        cli::Command::Trace(args) => trace::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
     }
 }

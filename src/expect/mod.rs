@@ -159,6 +159,13 @@ fn collection_notes(state: &NodeState, out: &mut Outcome) {
     }
 }
 
+/// The routes Calico would program on the context's node for remote blocks, borrowed addresses and
+/// local blackholes — what [`check`] compares the main table with — for callers that need the one
+/// route toward a destination (`trace`). Findings raised while building them are dropped here.
+pub fn expected_routes(ctx: &Context) -> Vec<ExpectedRoute> {
+    routes::expected_routes(ctx, &mut Outcome::default())
+}
+
 /// What the rules produce: findings, counts of what was compared, and what could not be checked.
 #[derive(Debug, Default)]
 pub struct Outcome {

@@ -114,7 +114,7 @@ impl<'r> MainTable<'r> {
     }
 }
 
-fn expected_routes(ctx: &Context, out: &mut Outcome) -> Vec<ExpectedRoute> {
+pub(super) fn expected_routes(ctx: &Context, out: &mut Outcome) -> Vec<ExpectedRoute> {
     let local = ctx.node.name.as_str();
     let mut exp = Vec::new();
     let mut no_vtep_reported: HashSet<&str> = HashSet::new();

@@ -8,6 +8,7 @@ pub mod kube;
 pub mod netlink;
 pub mod netns;
 pub mod pcap;
+pub mod sysctl;
 
 use anyhow::{bail, Result};
 use netdiag_core::{ClusterIntent, NodeState};

@@ -226,6 +226,60 @@ async fn collect_here(source: String) -> anyhow::Result<NodeState> {
     Ok(state)
 }
 
+/// The kernel's own route for each address, as `ip route get ADDR` asks it (RTM_GETROUTE with a
+/// destination and no NLM_F_DUMP: a lookup, read-only). `state` names the interfaces. An address
+/// the kernel refuses (unreachable, no route) is left out: the caller falls back to the table.
+pub fn route_get(
+    netns: Option<&str>,
+    ips: &[std::net::IpAddr],
+    state: &NodeState,
+) -> anyhow::Result<std::collections::HashMap<std::net::IpAddr, Route>> {
+    let names: std::collections::HashMap<u32, String> = state
+        .links()
+        .iter()
+        .filter_map(|l| Some((l.index?, l.name.clone())))
+        .collect();
+    netns::run_on_thread(netns, move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .context("cannot start the netlink runtime")?;
+        rt.block_on(async {
+            let handle = connect()?;
+            let lookup = |i: u32| names.get(&i).cloned();
+            let mut out = std::collections::HashMap::new();
+            for ip in ips {
+                let mut msg = RouteMessage::default();
+                let (family, len, addr) = match ip {
+                    std::net::IpAddr::V4(a) => (
+                        AddressFamily::Inet,
+                        32,
+                        netlink_packet_route::route::RouteAddress::Inet(*a),
+                    ),
+                    std::net::IpAddr::V6(a) => (
+                        AddressFamily::Inet6,
+                        128,
+                        netlink_packet_route::route::RouteAddress::Inet6(*a),
+                    ),
+                };
+                msg.header.address_family = family;
+                msg.header.destination_prefix_length = len;
+                msg.attributes
+                    .push(netlink_packet_route::route::RouteAttribute::Destination(
+                        addr,
+                    ));
+                let Ok(msgs) = dump(handle.route().get(msg).execute()).await else {
+                    continue;
+                };
+                if let Some(r) = msgs.first().and_then(|m| convert::route(m, &lookup).ok()) {
+                    out.insert(*ip, r);
+                }
+            }
+            Ok(out)
+        })
+    })
+}
+
 async fn dump<T>(
     stream: impl Stream<Item = Result<T, rtnetlink::Error>>,
 ) -> Result<Vec<T>, rtnetlink::Error> {
