@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
             [CompletionResult]::new('capture', 'capture', [CompletionResultType]::ParameterValue, 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -223,6 +224,23 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'netdiag;tui' {
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'How often to re-read the node: 2s, 500ms, 1m')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Read the live state of the current network namespace even when --from is given')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'netdiag;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -235,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it')
             [CompletionResult]::new('capture', 'capture', [CompletionResultType]::ParameterValue, 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -276,6 +295,9 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             break
         }
         'netdiag;help;trace' {
+            break
+        }
+        'netdiag;help;tui' {
             break
         }
         'netdiag;help;completions' {

@@ -37,6 +37,9 @@ _netdiag() {
             netdiag,trace)
                 cmd="netdiag__subcmd__trace"
                 ;;
+            netdiag,tui)
+                cmd="netdiag__subcmd__tui"
+                ;;
             netdiag__subcmd__help,capture)
                 cmd="netdiag__subcmd__help__subcmd__capture"
                 ;;
@@ -57,6 +60,9 @@ _netdiag() {
                 ;;
             netdiag__subcmd__help,trace)
                 cmd="netdiag__subcmd__help__subcmd__trace"
+                ;;
+            netdiag__subcmd__help,tui)
+                cmd="netdiag__subcmd__help__subcmd__tui"
                 ;;
             netdiag__subcmd__help__subcmd__lab,break)
                 cmd="netdiag__subcmd__help__subcmd__lab__subcmd__break"
@@ -125,7 +131,7 @@ _netdiag() {
 
     case "${cmd}" in
         netdiag)
-            opts="-h -V --color --help --version node-status show lab capture trace completions help"
+            opts="-h -V --color --help --version node-status show lab capture trace tui completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +281,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__help)
-            opts="node-status show lab capture trace completions help"
+            opts="node-status show lab capture trace tui completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +463,20 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__help__subcmd__trace)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__tui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -941,6 +961,64 @@ _netdiag() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__tui)
+            opts="-n -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --interval --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

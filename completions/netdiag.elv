@@ -28,6 +28,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
             cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
+            cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -200,6 +201,22 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'netdiag;tui'= {
+            cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
+            cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
+            cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
+            cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
+            cand -n 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --namespace 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --request-timeout 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none'
+            cand --interval 'How often to re-read the node: 2s, 500ms, 1m'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand --live 'Read the live state of the current network namespace even when --from is given'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'netdiag;completions'= {
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
             cand -h 'Print help'
@@ -211,6 +228,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand lab 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
             cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
+            cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -241,6 +259,8 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;help;capture'= {
         }
         &'netdiag;help;trace'= {
+        }
+        &'netdiag;help;tui'= {
         }
         &'netdiag;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "show" -d 'List coll
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
+complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "tui" -d 'A live terminal view of a node\'s tunnels and peers: health, VTEPs, routes, rates, packets'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l node -d 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)' -r
@@ -182,17 +183,32 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand trace" -l live -d 'Read 
 complete -c netdiag -n "__fish_netdiag_using_subcommand trace" -l both -d 'Also trace the way back (DST to SRC): CrossSubnet decisions can differ per direction'
 complete -c netdiag -n "__fish_netdiag_using_subcommand trace" -l probe -d 'Send real packets (ICMP echo, or a TCP SYN to --port) from SRC to DST and capture them on both nodes\' underlay: did they leave as predicted, did they arrive? Lab only'
 complete -c netdiag -n "__fish_netdiag_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l node -d 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l netns -d 'Read live state inside this network namespace (/run/netns/NAME, or a path)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l from -d 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l lab -d 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node\'s namespace and the lab\'s intent' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l kubeconfig -d 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account). Given explicitly, it wins over --from\'s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l context -d 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -s n -l namespace -d 'Only read Pods of this namespace from the API (default: all namespaces)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l request-timeout -d 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l interval -d 'How often to re-read the node: 2s, 500ms, 1m' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l live -d 'Read the live state of the current network namespace even when --from is given'
+complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c netdiag -n "__fish_netdiag_using_subcommand completions" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netdiag -n "__fish_netdiag_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "tui" -d 'A live terminal view of a node\'s tunnels and peers: health, VTEPs, routes, rates, packets'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "up" -d 'Create the lab: a fabric, one namespace per node and per pod, and Calico\'s state for the mode'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "down" -d 'Remove a lab (or every lab): its namespaces and its state directory'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "status" -d 'List the lab\'s nodes, pods and addresses, and commands to try'

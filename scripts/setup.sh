@@ -15,6 +15,8 @@ command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 if [ "$(id -u)" -eq 0 ]; then
   command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
   command -v nft >/dev/null 2>&1 || need+=(nftables)
+  # the tui smoke test drives the real binary in a terminal
+  command -v tmux >/dev/null 2>&1 || need+=(tmux)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

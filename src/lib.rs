@@ -9,6 +9,7 @@ pub mod calico;
 pub mod expect;
 pub mod finding;
 pub mod model;
+pub mod overview;
 pub mod packet;
 pub mod report;
 pub mod trace;

@@ -49,6 +49,8 @@ pub enum Command {
     /// Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and
     /// why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown.
     Trace(TraceArgs),
+    /// A live terminal view of a node's tunnels and peers: health, VTEPs, routes, rates, packets.
+    Tui(TuiArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 }
@@ -478,4 +480,30 @@ pub enum TraceProto {
     Icmp,
     Tcp,
     Udp,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Keys: ↑/↓ j/k move · Enter details · Tab pane · / filter · c capture · p pause · r refresh · ? help · q/Esc quit\n\
+Examples:\n  sudo netdiag tui --lab --node worker\n  sudo netdiag tui --netns node1 --from cluster-dump/ --interval 5s\n  \
+netdiag tui --from cluster-dump/ --node worker      # a static snapshot"
+)]
+pub struct TuiArgs {
+    /// The node to view: live (this namespace, --netns, or --lab --node), or --from DIR as a static
+    /// snapshot.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// How often to re-read the node: 2s, 500ms, 1m.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+}
+
+/// `--interval`: a duration as `--request-timeout` takes it, at least 100 ms.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_request_timeout(s)?;
+    if d < std::time::Duration::from_millis(100) {
+        return Err(format!("{s:?} is too short: at least 100ms"));
+    }
+    Ok(d)
 }

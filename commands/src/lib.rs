@@ -10,6 +10,7 @@ pub mod output;
 pub mod show;
 pub mod source;
 pub mod trace;
+pub mod tui;
 
 use anyhow::Result;
 
@@ -22,6 +23,7 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::Lab(args) => lab::run(args),
         cli::Command::Capture(args) => capture::run(args, color),
         cli::Command::Trace(args) => trace::run(args, color),
+        cli::Command::Tui(args) => tui::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
     }
 }

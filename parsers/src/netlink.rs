@@ -28,8 +28,8 @@ use netlink_packet_route::route::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use netdiag_core::model::{
-    FdbEntry, FdbState, IfAddr, IpipInfo, Link, LinkKind, MacAddr, NeighState, Neighbour, NextHop,
-    OperState, Route, RouteScope, RouteType, VxlanInfo,
+    FdbEntry, FdbState, IfAddr, IpipInfo, Link, LinkKind, LinkStats, MacAddr, NeighState,
+    Neighbour, NextHop, OperState, Route, RouteScope, RouteType, VxlanInfo,
 };
 
 use crate::error::{Location, ParseError};
@@ -115,6 +115,18 @@ pub fn link(msg: &LinkMessage, names: Names<'_>) -> Result<Link, ParseError> {
             LinkAttribute::Controller(i) if *i != 0 => link.master = Some(dev_name(names, *i)),
             LinkAttribute::Link(i) => iflink = Some(*i),
             LinkAttribute::LinkNetNsId(_) => other_netns = true,
+            LinkAttribute::Stats64(st) => {
+                link.stats = Some(LinkStats {
+                    rx_packets: st.rx_packets,
+                    tx_packets: st.tx_packets,
+                    rx_bytes: st.rx_bytes,
+                    tx_bytes: st.tx_bytes,
+                    rx_errors: st.rx_errors,
+                    tx_errors: st.tx_errors,
+                    rx_dropped: st.rx_dropped,
+                    tx_dropped: st.tx_dropped,
+                })
+            }
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {

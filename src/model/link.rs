@@ -154,6 +154,23 @@ pub struct Link {
     pub addrs: Vec<IfAddr>,
     pub vxlan: Option<VxlanInfo>,
     pub ipip: Option<IpipInfo>,
+    /// Interface counters (IFLA_STATS64), when the source collected them (`tui` does; dumps and
+    /// `show` do not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<LinkStats>,
+}
+
+/// Interface counters since the interface was created, as `ip -s link` shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LinkStats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
 }
 
 impl Link {
@@ -172,6 +189,7 @@ impl Link {
             addrs: Vec::new(),
             vxlan: None,
             ipip: None,
+            stats: None,
         }
     }
 

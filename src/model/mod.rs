@@ -11,7 +11,7 @@ pub mod packet;
 pub mod route;
 
 pub use cluster::ClusterIntent;
-pub use link::{IfAddr, IpipInfo, Link, LinkKind, OperState, VxlanInfo};
+pub use link::{IfAddr, IpipInfo, Link, LinkKind, LinkStats, OperState, VxlanInfo};
 pub use mac::MacAddr;
 pub use neigh::{FdbEntry, FdbState, NeighState, Neighbour};
 pub use node::NodeState;

@@ -133,7 +133,11 @@ impl CalicoNode {
 fn timed_collect(netns: Option<String>) -> NodeState {
     let label = netns.clone().unwrap_or_else(|| "current".into());
     let start = Instant::now();
-    let state = collect(&NetlinkOptions { netns }).expect("collect");
+    let state = collect(&NetlinkOptions {
+        netns,
+        ..Default::default()
+    })
+    .expect("collect");
     eprintln!(
         "collect netns={label}: {:?} ({} links, {} routes, {} neighbours, {} FDB entries)",
         start.elapsed(),
@@ -433,6 +437,7 @@ fn missing_namespace_is_a_clear_error() {
     let name = format!("nd-test-missing-{}", std::process::id());
     let err = collect(&NetlinkOptions {
         netns: Some(name.clone()),
+        ..Default::default()
     })
     .expect_err("no such namespace");
     assert_eq!(

@@ -69,11 +69,13 @@ pub fn state(args: &SourceArgs) -> Result<NodeState> {
         // `--lab`: live state of the node's namespace in that lab.
         return netlink::collect(&netlink::NetlinkOptions {
             netns: Some(crate::lab::node_netns(lab, args.node.as_deref())?),
+            ..Default::default()
         });
     }
     match state_source(args) {
         StateSource::Live(netns) => netlink::collect(&netlink::NetlinkOptions {
             netns: netns.map(str::to_string),
+            ..Default::default()
         }),
         StateSource::Files(dir) => {
             let dirs = files::node_dirs(dir)?;

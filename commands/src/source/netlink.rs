@@ -23,6 +23,9 @@ pub struct NetlinkOptions {
     /// A name under /run/netns (`ip netns add NAME`), or an absolute path to a namespace file
     /// (`/proc/PID/ns/net`). `None`: the namespace netdiag runs in.
     pub netns: Option<String>,
+    /// Also collect interface counters (the TUI's rates); off otherwise, so the kernel does not
+    /// ship them for nothing.
+    pub stats: bool,
 }
 
 /// Dumps links (with addresses), routes of every table, neighbours and the bridge FDB, IPv4 and
@@ -44,7 +47,7 @@ pub fn collect(opts: &NetlinkOptions) -> anyhow::Result<NodeState> {
             .enable_io()
             .build()
             .context("cannot start the netlink runtime")?;
-        rt.block_on(collect_here(source))
+        rt.block_on(collect_here(source, opts.stats))
     })
 }
 
@@ -55,7 +58,7 @@ fn connect() -> anyhow::Result<rtnetlink::Handle> {
     Ok(handle)
 }
 
-async fn collect_here(source: String) -> anyhow::Result<NodeState> {
+async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> {
     let handle = connect()?;
     let mut state = NodeState {
         source,
@@ -63,12 +66,19 @@ async fn collect_here(source: String) -> anyhow::Result<NodeState> {
     };
 
     // Links first: every other part names links by index (if this dump fails they print as
-    // `if<N>`). RTEXT_FILTER_SKIP_STATS: nothing here reads counters, so do not ship them.
+    // `if<N>`). RTEXT_FILTER_SKIP_STATS unless counters were asked for.
     let link_msgs = match dump(
         handle
             .link()
             .get()
-            .set_filter_mask(AddressFamily::Unspec, vec![LinkExtentMask::SkipStats])
+            .set_filter_mask(
+                AddressFamily::Unspec,
+                if stats {
+                    Vec::new()
+                } else {
+                    vec![LinkExtentMask::SkipStats]
+                },
+            )
             .execute(),
     )
     .await

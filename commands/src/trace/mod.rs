@@ -162,6 +162,7 @@ fn gather(
 fn live(netns: Option<&str>, ips: &[IpAddr], ends: &[&Endpoint]) -> Result<NodeEvidence> {
     let state = netlink::collect(&netlink::NetlinkOptions {
         netns: netns.map(str::to_string),
+        ..Default::default()
     })?;
     let lookups = netlink::route_get(netns, ips, &state)?;
     let devs = interesting_devs(&state, ends);
