@@ -20,6 +20,13 @@ struct Document<'a, T: Serialize> {
 }
 
 pub fn run(args: &ShowArgs) -> Result<u8> {
+    // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
+    let opened = crate::source::open(&args.source)?;
+    let args = &ShowArgs {
+        what: args.what,
+        source: opened.args.clone(),
+        output: args.output,
+    };
     let text = match args.what {
         ShowWhat::Ippools | ShowWhat::Nodes | ShowWhat::Blocks | ShowWhat::Pods => {
             show_intent(args)?

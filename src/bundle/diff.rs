@@ -280,7 +280,13 @@ mod tests {
         assert!(by("links").changed[0].2.contains("mtu 9000"));
         assert!(by("neighbours").unknown.is_some());
         let text = d.render();
-        assert!(text.contains("fdb: 0 only in A, 0 only in B, 1 changed"), "{text}");
-        assert!(text.contains("  - 192.168.4.0/26 via 192.168.4.0 dev vxlan.calico"), "{text}");
+        assert!(
+            text.contains("fdb: 0 only in A, 0 only in B, 1 changed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  - 192.168.4.0/26 via 192.168.4.0 dev vxlan.calico"),
+            "{text}"
+        );
     }
 }

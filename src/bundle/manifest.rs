@@ -237,7 +237,11 @@ mod tests {
 
     #[test]
     fn member_names() {
-        for ok in ["manifest.json", "nodes/worker/state.json", "cluster/intent.json"] {
+        for ok in [
+            "manifest.json",
+            "nodes/worker/state.json",
+            "cluster/intent.json",
+        ] {
             check_member_name(ok).expect(ok);
         }
         for bad in [

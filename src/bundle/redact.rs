@@ -143,7 +143,8 @@ impl Redactor {
             .enumerate()
             .map(|(i, n)| ((*n).clone(), format!("{prefix}{}", i + 1)))
             .collect();
-        r.hosts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        r.hosts
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         r
     }
 
@@ -237,10 +238,7 @@ impl Redactor {
         let start = (10u64 << (bits - 8)) + self.seed % inside_ten;
         let shift = 32 - bits;
         let usable = |c: u32| {
-            let (lo, hi) = (
-                u64::from(c) << shift,
-                ((u64::from(c) + 1) << shift) - 1,
-            );
+            let (lo, hi) = (u64::from(c) << shift, ((u64::from(c) + 1) << shift) - 1);
             !V4_KEEP
                 .iter()
                 .any(|&(a, b)| lo <= u64::from(b) && u64::from(a) <= hi)
@@ -571,7 +569,13 @@ mod tests {
         assert_ne!(net(mapped[2], 16), net(mapped[5], 16));
         // Same input, same output; kept addresses kept.
         assert_eq!(ip(&mut r, "10.10.10.11"), mapped[2]);
-        for keep in ["169.254.1.1", "0.0.0.0", "127.0.0.1", "172.17.0.1", "224.0.0.1"] {
+        for keep in [
+            "169.254.1.1",
+            "0.0.0.0",
+            "127.0.0.1",
+            "172.17.0.1",
+            "224.0.0.1",
+        ] {
             assert_eq!(ip(&mut r, keep).to_string(), keep);
         }
         // Targets avoid ranges with a meaning.
@@ -612,8 +616,17 @@ mod tests {
             ra,
             format!("node node-2 {ip} ns nd-lab-node-2 pod node-2-p1 peer node-3 workers")
         );
-        assert!(rb.contains(&format!("\"nodes/node-2/state.json\": \"{ip}/24\"")), "{rb}");
-        assert!(rb.contains(&format!("node-3-{}-0-26", &ip[..ip.rfind('.').expect(".")].replace('.', "-"))), "{rb}");
+        assert!(
+            rb.contains(&format!("\"nodes/node-2/state.json\": \"{ip}/24\"")),
+            "{rb}"
+        );
+        assert!(
+            rb.contains(&format!(
+                "node-3-{}-0-26",
+                &ip[..ip.rfind('.').expect(".")].replace('.', "-")
+            )),
+            "{rb}"
+        );
         assert_eq!(r.host("control-plane"), Some("node-1"));
         // 10.10.10.11 and the block's 10.10.10.0.
         assert_eq!(r.counts(), (2, 3));
@@ -627,7 +640,8 @@ mod tests {
 
     #[test]
     fn ipv6_keeps_prefixes() {
-        let text = "pool fd00:10:244::/48 block fd00:10:244:1::/122 addr fd00:10:244:1::5 ll fe80::1";
+        let text =
+            "pool fd00:10:244::/48 block fd00:10:244:1::/122 addr fd00:10:244:1::5 ll fe80::1";
         let mut r = Redactor::new(opts(), 9, &[text], &[]);
         assert_eq!(r.cuts().1, 48);
         let out = r.text(text);

@@ -77,7 +77,12 @@ fn link(out: &mut String, l: &Link) {
             Some(None) => "any".into(),
             None => "?".into(),
         };
-        let _ = writeln!(out, "    ipip remote {} local {}", any(&i.remote), any(&i.local));
+        let _ = writeln!(
+            out,
+            "    ipip remote {} local {}",
+            any(&i.remote),
+            any(&i.local)
+        );
     }
     for a in &l.addrs {
         let fam = if a.addr.is_ipv6() { "inet6" } else { "inet" };

@@ -240,7 +240,13 @@ items:
     fn secrets_are_dropped_and_what_is_kept_still_parses() {
         let s = sanitize_resources(INPUT, false).expect("sanitises");
         let text = s.to_list_json();
-        for secret in ["hunter2", "c3VwZXJzZWNyZXQtdG9rZW4", "calico-etcd-secrets", "token-abcde", "managedFields"] {
+        for secret in [
+            "hunter2",
+            "c3VwZXJzZWNyZXQtdG9rZW4",
+            "calico-etcd-secrets",
+            "token-abcde",
+            "managedFields",
+        ] {
             assert!(!text.contains(secret), "{secret} kept: {text}");
         }
         assert_eq!(
@@ -265,7 +271,11 @@ items:
         let s = sanitize_resources(INPUT, true).expect("sanitises");
         let text = s.to_list_json().replace("worker", "node-1");
         let intent = parse_resources(&text).expect("parses");
-        let node = intent.nodes.iter().find(|n| n.name == "node-1").expect("node");
+        let node = intent
+            .nodes
+            .iter()
+            .find(|n| n.name == "node-1")
+            .expect("node");
         assert_eq!(
             node.vxlan_tunnel_mac,
             Some(netdiag_core::calico::derived_vtep_mac("worker", false))
