@@ -69,7 +69,8 @@ pub struct SourceArgs {
     #[arg(long, value_name = "NAME")]
     pub netns: Option<String>,
 
-    /// Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps).
+    /// Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps),
+    /// or from a `netdiag bundle` .tar.gz (verified, then read the same way).
     /// With --netns or --live, only the intent is taken from DIR.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,

@@ -146,3 +146,88 @@ pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<()> {
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netdiag_core::bundle::manifest::{Redaction, Sources};
+    use netdiag_core::bundle::BUNDLE_SCHEMA;
+
+    fn manifest(max: u64) -> Manifest {
+        Manifest {
+            schema_version: BUNDLE_SCHEMA.into(),
+            netdiag_version: "0".into(),
+            created: "2026-11-22T00:00:00Z".into(),
+            node: "worker".into(),
+            sources: Sources {
+                state: "test".into(),
+                intent: None,
+            },
+            files: vec![],
+            failures: vec![],
+            left_out: vec![],
+            filtered: vec![],
+            redaction: Redaction::default(),
+            max_size: max,
+        }
+    }
+
+    /// Bytes that do not compress (an LCG), so sizes are predictable.
+    fn noise(n: usize) -> Vec<u8> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 56) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_capture_goes_first_then_text_and_both_are_named() {
+        let members = vec![
+            Member::new("nodes/w/state.json", b"{}".to_vec(), 0),
+            Member::new("nodes/w/text/ip.txt", noise(3_000), 1),
+            Member::new("nodes/w/capture.pcap", noise(50_000), 2),
+        ];
+        let (bytes, m) = build(members.clone(), manifest(10_000), 0).expect("fits without pcap");
+        assert!(bytes.len() <= 10_000);
+        assert_eq!(m.left_out.len(), 1);
+        assert_eq!(m.left_out[0].path, "nodes/w/capture.pcap");
+        assert!(
+            m.left_out[0].why.contains("--max-size 10.0 KB"),
+            "{:?}",
+            m.left_out
+        );
+        assert_eq!(m.files.len(), 2);
+
+        let (_, m) = build(members.clone(), manifest(2_500), 0).expect("fits without both");
+        let out: Vec<&str> = m.left_out.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(out, ["nodes/w/capture.pcap", "nodes/w/text/ip.txt"]);
+
+        let e = build(members, manifest(100), 0).expect_err("essentials do not fit");
+        let e = e.to_string();
+        assert!(
+            e.contains("raise --max-size") && e.contains("even without nodes/w/capture.pcap"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn written_atomically_with_mode_0600() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("b.tar.gz");
+        write_atomic(&out, b"bundle").expect("writes");
+        assert_eq!(std::fs::read(&out).expect("read"), b"bundle");
+        let mode = std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("b.tar.gz")]);
+        let e = write_atomic(&dir.path().join("no/such/dir/b.tar.gz"), b"x").expect_err("no dir");
+        assert!(e.to_string().contains("pick another directory"), "{e}");
+    }
+}
