@@ -16,7 +16,13 @@ use crate::output;
 pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
     let opened = crate::source::open(&args.source)?;
-    let report = report(&opened.args)?;
+    let mut report = report(&opened.args)?;
+    if let (Some(b), Some(file)) = (&opened.bundle, &args.source.from) {
+        // Name the bundle, not the temporary directory it was unpacked into.
+        report.source = report
+            .source
+            .replace(&b.path().display().to_string(), &file.display().to_string());
+    }
     let text = match args.output {
         ReportFormat::Text => render_text(
             &report,
