@@ -24,6 +24,6 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::Capture(args) => capture::run(args, color),
         cli::Command::Trace(args) => trace::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
-        cli::Command::Bundle(args) => bundle::run(args, color),
+        cli::Command::Bundle(args) => bundle::run(args),
     }
 }

@@ -411,6 +411,37 @@ fn size_cap_and_failed_writes_leave_nothing_behind() {
 }
 
 #[test]
+fn max_size_takes_units_and_refuses_garbage() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("b.tar.gz");
+    for ok in ["20MB", "500KB", "1GiB", "1048576", "0.5MiB"] {
+        let o = bundle_from(
+            &scenario("vxlan-stale-fdb"),
+            &out,
+            &["--dry-run", "--max-size", ok],
+        );
+        assert!(o.status.success(), "{ok}: {}", text(&o.stderr));
+    }
+    let o = bundle_from(
+        &scenario("vxlan-stale-fdb"),
+        &out,
+        &["--dry-run", "--max-size", "20XB"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("is not a size"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = netdiag(&["bundle", "--dry-run", "--max-size", "1.5GB", "--from", "x"]);
+    assert!(
+        text(&o.stdout).contains("at most 1500.0 MB"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
 fn dry_run_lists_and_collects_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("b.tar.gz");

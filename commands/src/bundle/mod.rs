@@ -24,8 +24,7 @@ use netdiag_core::bundle::{Manifest, RedactOptions, Redactor, BUNDLE_SCHEMA};
 use crate::cli::{BundleArgs, BundleCommand, BundleCreateArgs, RedactWhat};
 use archive::human;
 
-pub fn run(args: &BundleArgs, color: bool) -> Result<u8> {
-    let _ = color;
+pub fn run(args: &BundleArgs) -> Result<u8> {
     match &args.command {
         Some(BundleCommand::Inspect(a)) => inspect::run(a),
         Some(BundleCommand::Diff(a)) => diff::run(a),
