@@ -584,6 +584,64 @@ mod tests {
         }
     }
 
+    /// Many addresses from a few networks: the map is injective, and any two addresses share a
+    /// prefix of length n ≥ the cut exactly when their placeholders do.
+    #[test]
+    fn prefixes_of_every_length_above_the_cut_are_kept_for_many_addresses() {
+        let mut x: u64 = 42;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 32) as u32
+        };
+        let nets = [
+            0x0a0a_0000u32,
+            0x0a14_0000,
+            0xc0a8_0000,
+            0xac10_0000,
+            0x6440_0000,
+        ];
+        let addrs: Vec<u32> = (0..600)
+            .map(|_| {
+                let n = nets[(next() % 5) as usize];
+                n | (next() & 0xffff)
+            })
+            .filter(|a| !v4_kept(*a))
+            .collect();
+        let text: String = addrs
+            .iter()
+            .map(|a| format!("{} ", Ipv4Addr::from_bits(*a)))
+            .collect::<String>()
+            + "pool 10.10.0.0/16";
+        let mut r = Redactor::new(opts(), 5, &[&text], &[]);
+        let cut = u32::from(r.cuts().0);
+        let mapped: Vec<u32> = addrs
+            .iter()
+            .map(|a| match r.ip(IpAddr::V4(Ipv4Addr::from_bits(*a))) {
+                IpAddr::V4(m) => m.to_bits(),
+                IpAddr::V6(_) => panic!("v6"),
+            })
+            .collect();
+        let common = |a: u32, b: u32| (a ^ b).leading_zeros();
+        let mut seen = BTreeMap::new();
+        for (a, m) in addrs.iter().zip(&mapped) {
+            assert!(
+                seen.insert(*m, *a).is_none_or(|prev| prev == *a),
+                "not injective"
+            );
+            assert!(!v4_kept(*m), "{m:x} lands in a kept range");
+        }
+        for i in 0..addrs.len() {
+            for j in (i + 1)..addrs.len().min(i + 40) {
+                let (o, m) = (common(addrs[i], addrs[j]), common(mapped[i], mapped[j]));
+                if o >= cut || m >= cut {
+                    assert_eq!(o, m, "{:x} {:x}", addrs[i], addrs[j]);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_wider_prefix_lowers_the_cut() {
         let text = "pool 172.16.0.0/12 blocks 172.20.1.0/26 172.31.9.0/26";

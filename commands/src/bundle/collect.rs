@@ -200,8 +200,20 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
     }
 
     progress.step("checking the node");
-    // The same report `node-status` prints: an API that could not be read keeps the local checks.
-    match crate::node_status::build(intent, &state, src.node.as_deref()) {
+    // The same report `node-status` prints. Without an intent (none given, unreadable), the local
+    // checks still run and an INTENT-UNAVAILABLE finding says why the rest is unknown.
+    let report = match intent {
+        Ok(i) => crate::node_status::build(Ok(i), &state, src.node.as_deref()),
+        Err(e) => Ok(expect::check_local(
+            &state,
+            Some(&node),
+            &expect::IntentGap::Unavailable {
+                error: format!("{e:#}"),
+                hint: "bundle again with --from DIR, --lab, or --kubeconfig PATH to include the intent".into(),
+            },
+        )),
+    };
+    match report {
         Ok(report) => {
             let text = render_text(
                 &report,
