@@ -33,13 +33,14 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'netdiag;node-status' {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
             [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
@@ -59,7 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;show' {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
             [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
@@ -170,7 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;capture' {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
             [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
@@ -205,7 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;trace' {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
             [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
@@ -227,7 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
         'netdiag;tui' {
             [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
             [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
@@ -247,6 +248,62 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'netdiag;bundle' {
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Read live state inside this network namespace (/run/netns/NAME, or a path)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR')
+            [CompletionResult]::new('--lab', '--lab', [CompletionResultType]::ParameterName, 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only read Pods of this namespace from the API (default: all namespaces)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: netdiag-<node>-<time>.tar.gz in the current directory)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the bundle (default: netdiag-<node>-<time>.tar.gz in the current directory)')
+            [CompletionResult]::new('--capture-seconds', '--capture-seconds', [CompletionResultType]::ParameterName, 'Capture tunnel traffic on the node''s underlay for this many seconds (pcap, size-capped)')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Replace addresses and/or node names with consistent placeholders in every file')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Size cap of the written bundle (compressed): 20MB, 500KB, 1GiB or bytes. What does not fit is left out (the pcap first) and named')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Read the live state of the current network namespace even when --from is given')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be collected, collect nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print a bundle''s manifest summary and verify every member''s SHA-256')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netdiag;bundle;inspect' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;bundle;diff' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'netdiag;bundle;help' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print a bundle''s manifest summary and verify every member''s SHA-256')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netdiag;bundle;help;inspect' {
+            break
+        }
+        'netdiag;bundle;help;diff' {
+            break
+        }
+        'netdiag;bundle;help;help' {
+            break
+        }
         'netdiag;help' {
             [CompletionResult]::new('node-status', 'node-status', [CompletionResultType]::ParameterValue, 'Compare the node with what Calico would program and explain every difference')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style')
@@ -255,6 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -301,6 +359,17 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             break
         }
         'netdiag;help;completions' {
+            break
+        }
+        'netdiag;help;bundle' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Print a bundle''s manifest summary and verify every member''s SHA-256')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB')
+            break
+        }
+        'netdiag;help;bundle;inspect' {
+            break
+        }
+        'netdiag;help;bundle;diff' {
             break
         }
         'netdiag;help;help' {

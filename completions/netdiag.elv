@@ -30,12 +30,13 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
             cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand bundle 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdiag;node-status'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -54,7 +55,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;show'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -149,7 +150,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;capture'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -183,7 +184,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;trace'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -204,7 +205,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;tui'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -222,6 +223,55 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'netdiag;bundle'= {
+            cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
+            cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
+            cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
+            cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
+            cand -n 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --namespace 'Only read Pods of this namespace from the API (default: all namespaces)'
+            cand --request-timeout 'Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none'
+            cand -o 'Where to write the bundle (default: netdiag-<node>-<time>.tar.gz in the current directory)'
+            cand --output 'Where to write the bundle (default: netdiag-<node>-<time>.tar.gz in the current directory)'
+            cand --capture-seconds 'Capture tunnel traffic on the node''s underlay for this many seconds (pcap, size-capped)'
+            cand --redact 'Replace addresses and/or node names with consistent placeholders in every file'
+            cand --max-size 'Size cap of the written bundle (compressed): 20MB, 500KB, 1GiB or bytes. What does not fit is left out (the pcap first) and named'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand --live 'Read the live state of the current network namespace even when --from is given'
+            cand --dry-run 'List what would be collected, collect nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand inspect 'Print a bundle''s manifest summary and verify every member''s SHA-256'
+            cand diff 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netdiag;bundle;inspect'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;bundle;diff'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'netdiag;bundle;help'= {
+            cand inspect 'Print a bundle''s manifest summary and verify every member''s SHA-256'
+            cand diff 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netdiag;bundle;help;inspect'= {
+        }
+        &'netdiag;bundle;help;diff'= {
+        }
+        &'netdiag;bundle;help;help'= {
+        }
         &'netdiag;help'= {
             cand node-status 'Compare the node with what Calico would program and explain every difference'
             cand show 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
@@ -230,6 +280,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
             cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand bundle 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netdiag;help;node-status'= {
@@ -263,6 +314,14 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;help;tui'= {
         }
         &'netdiag;help;completions'= {
+        }
+        &'netdiag;help;bundle'= {
+            cand inspect 'Print a bundle''s manifest summary and verify every member''s SHA-256'
+            cand diff 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB'
+        }
+        &'netdiag;help;bundle;inspect'= {
+        }
+        &'netdiag;help;bundle;diff'= {
         }
         &'netdiag;help;help'= {
         }

@@ -5,6 +5,7 @@
 //! Nothing in this crate performs I/O: sources live in the `netdiag` binary, foreign formats in
 //! `netdiag-parsers`. The dependency graph keeps it that way (CI guards it with `cargo tree`).
 
+pub mod bundle;
 pub mod calico;
 pub mod expect;
 pub mod finding;

@@ -24,6 +24,28 @@ use crate::source::pcap::WaitReadable;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
+    // A bundle as `-r` (its embedded pcap; its intent names the packets unless --from/--lab say
+    // otherwise) or as `--from`: verified and unpacked for as long as this runs.
+    let mut args = args.clone();
+    let read_bundle = match &args.read {
+        Some(p) if source::bundle::is_bundle(p) => Some(source::bundle::extract(p)?),
+        _ => None,
+    };
+    if let (Some(b), Some(p)) = (&read_bundle, &args.read) {
+        let pcap = b.pcap().ok_or_else(|| {
+            anyhow!(
+                "{}: the bundle holds no capture (made without --capture-seconds, or left out: see `netdiag bundle inspect`)",
+                p.display()
+            )
+        })?;
+        if args.source.from.is_none() && args.source.lab.is_none() {
+            args.source.from = Some(b.path().to_path_buf());
+        }
+        args.read = Some(pcap);
+    }
+    let opened = source::open(&args.source)?;
+    args.source = opened.args.clone();
+    let args = &args;
     let s = &args.source;
     let wants_intent = s.lab.is_some() || s.from.is_some() || source::kube::explicit(s);
     let intent = if wants_intent {

@@ -53,6 +53,10 @@ pub enum Command {
     Tui(TuiArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+    /// Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional
+    /// pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing
+    /// command takes a bundle as --from.
+    Bundle(BundleArgs),
 }
 
 /// Where the node state and the cluster intent come from.
@@ -67,7 +71,8 @@ pub struct SourceArgs {
     #[arg(long, value_name = "NAME")]
     pub netns: Option<String>,
 
-    /// Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps).
+    /// Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps),
+    /// or from a `netdiag bundle` .tar.gz (verified, then read the same way).
     /// With --netns or --live, only the intent is taken from DIR.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
@@ -506,4 +511,114 @@ fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s:?} is too short: at least 100ms"));
     }
     Ok(d)
+}
+
+// ---- netdiag bundle -------------------------------------------------------------------------
+
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  sudo netdiag bundle --lab --node worker -o worker.tar.gz\n  \
+sudo netdiag bundle --netns node1 --from cluster-dump/ --redact ips,hostnames\n  \
+netdiag node-status --from worker.tar.gz\n  netdiag bundle inspect worker.tar.gz\n  \
+netdiag bundle diff before.tar.gz after.tar.gz"
+)]
+pub struct BundleArgs {
+    #[command(subcommand)]
+    pub command: Option<BundleCommand>,
+
+    #[command(flatten)]
+    pub create: BundleCreateArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedactWhat {
+    /// Every IPv4/IPv6 address, mapped network by network (subnets and prefixes kept).
+    Ips,
+    /// Every node name, as node-1, node-2, … (in file names too).
+    Hostnames,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BundleCreateArgs {
+    /// The node (live, --netns, --lab --node) and the intent (--from, --lab, the API) to bundle.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Where to write the bundle (default: netdiag-<node>-<time>.tar.gz in the current directory).
+    #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
+    pub output: Option<PathBuf>,
+
+    /// Capture tunnel traffic on the node's underlay for this many seconds (pcap, size-capped).
+    #[arg(long, value_name = "N")]
+    pub capture_seconds: Option<u64>,
+
+    /// Replace addresses and/or node names with consistent placeholders in every file.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "ips,hostnames")]
+    pub redact: Vec<RedactWhat>,
+
+    /// List what would be collected, collect nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Size cap of the written bundle (compressed): 20MB, 500KB, 1GiB or bytes. What does not fit
+    /// is left out (the pcap first) and named.
+    #[arg(long, value_name = "SIZE", default_value = "20MB", value_parser = parse_size)]
+    pub max_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Print a bundle's manifest summary and verify every member's SHA-256.
+    Inspect(BundleInspectArgs),
+    /// Compare the node state of two bundles: links, addresses, routes, neighbours, FDB.
+    Diff(BundleDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BundleInspectArgs {
+    /// The bundle.
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = CaptureFormat::Text)]
+    pub output: CaptureFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleDiffArgs {
+    /// The first bundle (A).
+    pub a: PathBuf,
+    /// The second bundle (B).
+    pub b: PathBuf,
+
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = CaptureFormat::Text)]
+    pub output: CaptureFormat,
+}
+
+/// `--max-size`: a number of bytes with an optional unit (KB/MB/GB = 1000s, KiB/MiB/GiB = 1024s).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("{s:?} is not a size (examples: 20MB, 500KB, 1GiB, 1048576)");
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let v = n * mult;
+    if !v.is_finite() || !(1.0..=1e15).contains(&v) {
+        return Err(bad());
+    }
+    Ok(v as u64)
 }

@@ -1,6 +1,7 @@
 //! The `netdiag` binary's library half: the command line, one module per subcommand, and every I/O
 //! edge (`source/`). `main.rs` only maps errors to exit codes.
 
+pub mod bundle;
 pub mod capture;
 pub mod cli;
 pub mod completions;
@@ -25,5 +26,6 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::Trace(args) => trace::run(args, color),
         cli::Command::Tui(args) => tui::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
+        cli::Command::Bundle(args) => bundle::run(args),
     }
 }

@@ -5,52 +5,24 @@
 
 use anyhow::Result;
 use netdiag_core::expect::{self, IntentGap};
+use netdiag_core::report::Report;
 use netdiag_core::report::{render_text, RenderOptions};
-use netdiag_core::Severity;
+use netdiag_core::{ClusterIntent, NodeState, Severity};
 
-use crate::cli::{FailOn, NodeStatusArgs, ReportFormat};
+use crate::cli::{FailOn, NodeStatusArgs, ReportFormat, SourceArgs};
 use crate::output;
 
 /// Runs the command; returns the exit code (0 healthy, 1 findings at or above --fail-on).
 pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
-    // The intent (YAML/JSON parsing) and the node state (netlink dumps or files) are independent:
-    // read them on two threads, so a 5 000-node intent costs no time on top of the collection.
-    let (intent, state) = std::thread::scope(|s| {
-        let intent = s.spawn(|| {
-            crate::source::intent_for(&args.source, crate::source::kube::Needs::AllLocalPods)
-        });
-        let state = crate::source::state(&args.source);
-        let intent = intent.join().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "reading the cluster intent failed unexpectedly"
-            ))
-        });
-        (intent, state)
-    });
-    // An API that cannot be read does not lose the local checks (a usage error still stops here);
-    // neither does an intent without this node.
-    let intent = match intent {
-        Ok(intent) => Ok(intent),
-        Err(e) => match e.downcast::<crate::source::kube::Unavailable>() {
-            Ok(u) => Err(IntentGap::Unavailable {
-                error: u.to_string(),
-                hint: u.hint(),
-            }),
-            Err(e) => return Err(e),
-        },
-    };
-    let state = state?;
-    let named = args.source.node.as_deref();
-    let report = match intent {
-        Ok(intent) => match expect::pick_node(&intent, &state, named) {
-            Ok(node) => expect::check(&intent, &state, &node)?,
-            Err(e) if e.node_missing() => {
-                expect::check_local(&state, named, &IntentGap::NodeMissing(e.to_string()))
-            }
-            Err(e) => return Err(e.into()),
-        },
-        Err(gap) => expect::check_local(&state, named, &gap),
-    };
+    // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
+    let opened = crate::source::open(&args.source)?;
+    let mut report = report(&opened.args)?;
+    if let (Some(b), Some(file)) = (&opened.bundle, &args.source.from) {
+        // Name the bundle, not the temporary directory it was unpacked into.
+        report.source = report
+            .source
+            .replace(&b.path().display().to_string(), &file.display().to_string());
+    }
     let text = match args.output {
         ReportFormat::Text => render_text(
             &report,
@@ -72,5 +44,60 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     Ok(match (threshold, report.worst()) {
         (Some(t), Some(w)) if w >= t => 1,
         _ => 0,
+    })
+}
+
+/// Collects and checks: the report `node-status` prints (also put into bundles).
+pub fn report(source: &SourceArgs) -> Result<Report> {
+    let (intent, state) = read(source);
+    let state = state?;
+    build(intent, &state, source.node.as_deref())
+}
+
+/// The intent and the node state, read at once.
+pub fn read(source: &SourceArgs) -> (Result<ClusterIntent>, Result<NodeState>) {
+    // The intent (YAML/JSON parsing) and the node state (netlink dumps or files) are independent:
+    // read them on two threads, so a 5 000-node intent costs no time on top of the collection.
+    std::thread::scope(|s| {
+        let intent =
+            s.spawn(|| crate::source::intent_for(source, crate::source::kube::Needs::AllLocalPods));
+        let state = crate::source::state(source);
+        let intent = intent.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "reading the cluster intent failed unexpectedly"
+            ))
+        });
+        (intent, state)
+    })
+}
+
+/// The report for `state` against `intent` (or the local checks, when the intent is unavailable
+/// or lacks the node). `named`: --node.
+pub fn build(
+    intent: Result<ClusterIntent>,
+    state: &NodeState,
+    named: Option<&str>,
+) -> Result<Report> {
+    // An API that cannot be read does not lose the local checks (a usage error still stops here);
+    // neither does an intent without this node.
+    let intent = match intent {
+        Ok(intent) => Ok(intent),
+        Err(e) => match e.downcast::<crate::source::kube::Unavailable>() {
+            Ok(u) => Err(IntentGap::Unavailable {
+                error: u.to_string(),
+                hint: u.hint(),
+            }),
+            Err(e) => return Err(e),
+        },
+    };
+    Ok(match intent {
+        Ok(intent) => match expect::pick_node(&intent, state, named) {
+            Ok(node) => expect::check(&intent, state, &node)?,
+            Err(e) if e.node_missing() => {
+                expect::check_local(state, named, &IntentGap::NodeMissing(e.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Err(gap) => expect::check_local(state, named, &gap),
     })
 }

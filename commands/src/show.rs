@@ -20,11 +20,26 @@ struct Document<'a, T: Serialize> {
 }
 
 pub fn run(args: &ShowArgs) -> Result<u8> {
+    // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
+    let opened = crate::source::open(&args.source)?;
+    let original = args.source.from.clone();
+    let args = &ShowArgs {
+        what: args.what,
+        source: opened.args.clone(),
+        output: args.output,
+    };
     let text = match args.what {
         ShowWhat::Ippools | ShowWhat::Nodes | ShowWhat::Blocks | ShowWhat::Pods => {
             show_intent(args)?
         }
         _ => show_state(args)?,
+    };
+    // Name the bundle, not the temporary directory it was unpacked into.
+    let text = match (&opened.bundle, &original) {
+        (Some(b), Some(file)) => {
+            text.replace(&b.path().display().to_string(), &file.display().to_string())
+        }
+        _ => text,
     };
     output::print(&text)?;
     Ok(0)

@@ -1282,3 +1282,72 @@ fn scale_5000_nodes() {
         );
     }
 }
+
+/// Issue 8: a bundle whose intent is read from the API keeps nothing secret — not the kubeconfig's
+/// bearer token, not a Pod's env or last-applied copy, not managedFields — and analyses like the API.
+#[test]
+fn bundle_from_the_api_carries_no_token_or_secret() {
+    use std::io::Read as _;
+    const PASSWORD: &str = "planted-db-password-PLUGH";
+    let dir = scenario("vxlan-stale-fdb");
+    let d = dir.to_str().expect("utf8");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    cluster.add(
+        json!({"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "leaky", "namespace": "default",
+                            "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                                            format!("{{\"password\":\"{PASSWORD}\"}}")},
+                            "managedFields": [{"manager": "planted-manager-XYZZY"}]},
+               "spec": {"nodeName": "worker",
+                        "containers": [{"name": "c", "env": [{"name": "DB_PASSWORD", "value": PASSWORD}]}]},
+               "status": {"phase": "Running"}}),
+        Group::Crd,
+    );
+    let (port, _cluster) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let bundle = env.dir.path().join("b.tar.gz");
+    let b = bundle.to_str().expect("utf8");
+    let o = env.run(&["bundle", "--from", d, "--kubeconfig", &kc, "-o", b]);
+    assert!(o.status.success(), "{}", err(&o));
+
+    let mut all = String::new();
+    let f = std::fs::File::open(&bundle).expect("bundle");
+    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    for e in a.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        all.push_str(&String::from_utf8_lossy(&e.path_bytes()));
+        let mut s = Vec::new();
+        e.read_to_end(&mut s).expect("member");
+        all.push_str(&String::from_utf8_lossy(&s));
+    }
+    for secret in [TOKEN, PASSWORD, "DB_PASSWORD", "planted-manager-XYZZY"] {
+        assert!(!all.contains(secret), "{secret} in the bundle");
+    }
+    assert!(
+        all.contains(&format!("\"intent\": \"api http://127.0.0.1:{port}\"")),
+        "source named"
+    );
+    // Read back, the bundle gives the API's findings.
+    let api = env.run(&[
+        "node-status",
+        "--from",
+        d,
+        "--kubeconfig",
+        &kc,
+        "-o",
+        "json",
+    ]);
+    let from_bundle = env.run(&["node-status", "--from", b, "-o", "json"]);
+    let codes = |o: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["code"].to_string())
+            .collect()
+    };
+    assert!(!codes(&api).is_empty());
+    assert_eq!(codes(&from_bundle), codes(&api), "{}", err(&from_bundle));
+}

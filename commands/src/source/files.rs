@@ -50,7 +50,7 @@ fn load_intent_file(path: &Path) -> Result<ClusterIntent> {
         .map_err(|e| anyhow::anyhow!("{e}; fix or remove the file"))
 }
 
-fn resource_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn resource_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))?;
     let mut out = Vec::new();
     for entry in rd {

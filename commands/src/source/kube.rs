@@ -102,13 +102,45 @@ pub fn load_intent_for(args: &SourceArgs, needs: Needs) -> Result<ClusterIntent>
         .enable_all()
         .build()
         .context("cannot start the Kubernetes client's runtime")?;
-    rt.block_on(load(args, needs))
+    rt.block_on(load(args, needs, None))
+}
+
+/// The whole intent, plus the text of every list page and object read, as the server sent them
+/// (`netdiag bundle` keeps their safe part), and the server's URL.
+pub fn load_intent_raw(args: &SourceArgs) -> Result<(ClusterIntent, Vec<String>, String)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the Kubernetes client's runtime")?;
+    let raw = Raw::default();
+    let intent = rt.block_on(load(args, Needs::All, Some(raw.clone())))?;
+    let server = raw.server.lock().map(|s| s.clone()).unwrap_or_default();
+    let pages = raw.pages.lock().map(|p| p.clone()).unwrap_or_default();
+    Ok((intent, pages, server))
+}
+
+/// Where the raw responses go when asked for.
+#[derive(Clone, Default)]
+struct Raw {
+    pages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    server: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Raw {
+    fn keep(api: &Api, text: &str) {
+        if let Some(raw) = &api.raw {
+            if let Ok(mut p) = raw.pages.lock() {
+                p.push(text.to_string());
+            }
+        }
+    }
 }
 
 struct Api {
     client: kube::Client,
     server: String,
     timeout: Option<Duration>,
+    raw: Option<Raw>,
 }
 
 async fn config(args: &SourceArgs) -> Result<kube::Config> {
@@ -133,7 +165,7 @@ async fn config(args: &SourceArgs) -> Result<kube::Config> {
         .map_err(|e| anyhow!("in-cluster service account: unusable configuration: {e}"))
 }
 
-async fn load(args: &SourceArgs, needs: Needs) -> Result<ClusterIntent> {
+async fn load(args: &SourceArgs, needs: Needs, raw: Option<Raw>) -> Result<ClusterIntent> {
     let mut cfg = config(args).await?;
     let timeout = (!args.request_timeout.is_zero()).then_some(args.request_timeout);
     cfg.connect_timeout = timeout;
@@ -142,10 +174,16 @@ async fn load(args: &SourceArgs, needs: Needs) -> Result<ClusterIntent> {
     let server = server.trim_end_matches('/').to_string();
     let client = kube::Client::try_from(cfg)
         .map_err(|e| anyhow!("API server {server}: cannot build a client: {e}"))?;
+    if let Some(r) = &raw {
+        if let Ok(mut s) = r.server.lock() {
+            s.clone_from(&server);
+        }
+    }
     let api = Api {
         client,
         server,
         timeout,
+        raw,
     };
     read(args, needs, &api)
         .await
@@ -222,6 +260,7 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
         None => {}
     }
     if let Some(text) = configmap {
+        Raw::keep(api, &text);
         intent.extend(parse(
             &text,
             "/api/v1/namespaces/kube-system/configmaps/calico-config",
@@ -333,6 +372,7 @@ async fn list(api: &Api, path: &str) -> Result<ClusterIntent> {
                 api.server
             );
         }
+        Raw::keep(api, &text);
         let owned = path.to_string();
         let parsing = tokio::task::spawn_blocking(move || parse(&text, &owned));
         let (page, fetched) = match &next {

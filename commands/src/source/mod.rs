@@ -3,6 +3,7 @@
 //! and, when asked for, the cluster intent. `--lab` is shorthand for a `netdiag lab` node's
 //! namespace plus the lab's intent; `kube` reads the intent from the API server.
 
+pub mod bundle;
 pub mod files;
 pub mod kube;
 pub mod netlink;
@@ -14,6 +15,8 @@ use anyhow::{bail, Result};
 use netdiag_core::{ClusterIntent, NodeState};
 
 use crate::cli::SourceArgs;
+
+pub use bundle::open;
 
 /// Where the node state comes from, decided once from the flags.
 enum StateSource<'a> {

@@ -26,6 +26,18 @@ enum Nodes<'a> {
 }
 
 pub fn run(args: &TraceArgs, color: bool) -> Result<u8> {
+    // `--from bundle.tar.gz` (#8): verified and unpacked for as long as this runs.
+    let opened = source::open(&args.source)?;
+    let args = &TraceArgs {
+        src: args.src.clone(),
+        dst: args.dst.clone(),
+        source: opened.args.clone(),
+        port: args.port,
+        proto: args.proto,
+        both: args.both,
+        probe: args.probe,
+        output: args.output,
+    };
     let proto = match (args.proto, args.port) {
         (Some(TraceProto::Icmp), _) => Proto::Icmp,
         (Some(TraceProto::Tcp), _) | (None, Some(_)) => Proto::Tcp,

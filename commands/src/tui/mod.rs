@@ -26,7 +26,9 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("netdiag tui needs a terminal (stdin and stdout); for a report in a pipe, a file or a script use `netdiag node-status`");
     }
-    let s = &args.source;
+    // `--from bundle.tar.gz`: verified and unpacked for as long as the view runs.
+    let opened = source::open(&args.source)?;
+    let s = &opened.args;
     // The intent is read once, before the screen changes, so its errors print as usual.
     let intent = Arc::new(source::intent_for(s, kube::Needs::All)?);
     let (origin, label, snapshot) = if let Some(lab) = &s.lab {
@@ -64,7 +66,13 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
                 dir: dir.clone(),
                 node,
             },
-            format!("files {}", dir.display()),
+            match &opened.bundle {
+                Some(_) => format!(
+                    "bundle {}",
+                    args.source.from.as_deref().unwrap_or(&dir).display()
+                ),
+                None => format!("files {}", dir.display()),
+            },
             true,
         )
     };

@@ -16,7 +16,10 @@ mod node;
 mod pod;
 mod pod_list;
 mod pool;
+pub mod sanitize;
 mod value;
+
+pub use sanitize::{sanitize_resources, Sanitized};
 
 use netdiag_core::model::cluster::ClusterIntent;
 use std::collections::HashMap;
