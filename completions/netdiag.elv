@@ -36,7 +36,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;node-status'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -55,7 +55,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;show'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -150,7 +150,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;capture'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -184,7 +184,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;trace'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -205,7 +205,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;tui'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'
@@ -226,7 +226,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;bundle'= {
             cand --node 'The node to check or show (default: the Node whose address is on a local link, or the only node directory under --from)'
             cand --netns 'Read live state inside this network namespace (/run/netns/NAME, or a path)'
-            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR'
+            cand --from 'Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps), or from a `netdiag bundle` .tar.gz (verified, then read the same way). With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one bundle per node)'
             cand --lab 'Use a lab built by `netdiag lab up` (default name: lab): the state of --node''s namespace and the lab''s intent'
             cand --kubeconfig 'Read the intent from the Kubernetes API with this kubeconfig (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account). Given explicitly, it wins over --from''s cluster/: --from then supplies the node state only. Without --from/--lab the API is used whenever a kubeconfig exists'
             cand --context 'The kubeconfig context to use (default: its current-context). Given explicitly, it selects the API as intent source like --kubeconfig'

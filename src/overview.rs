@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use crate::calico;
 use crate::expect::{self, Context, PeerPath};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::model::{ClusterIntent, LinkKind, LinkStats, NodeState};
 use crate::report::Report;
 
@@ -30,6 +30,7 @@ pub struct Overview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TunnelRow {
     pub name: String,
+    // `up: None` with a `*-DEVICE-MISSING` finding: the device should exist and does not.
     /// `vxlan` or `ipip`.
     pub kind: String,
     pub up: Option<bool>,
@@ -249,6 +250,34 @@ fn tunnels(state: &NodeState, ctx: Option<&Context>, findings: &[Finding]) -> Ve
             }
         })
         .collect();
+    // A device the pools need but that does not exist still gets its row, with its finding.
+    for (code, name, kind) in [
+        (Code::VxlanDeviceMissing, calico::VXLAN_DEVICE, "vxlan"),
+        (Code::VxlanDeviceMissing, calico::VXLAN_V6_DEVICE, "vxlan"),
+        (Code::IpipDeviceMissing, calico::IPIP_DEVICE, "ipip"),
+    ] {
+        let subject = format!("link {name}");
+        let missing: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.code == code && f.subject == subject)
+            .cloned()
+            .collect();
+        if !missing.is_empty() && !rows.iter().any(|r| r.name == name) {
+            rows.push(TunnelRow {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                up: None,
+                vni: None,
+                port: None,
+                local: None,
+                parent: None,
+                mtu: None,
+                expected_mtu: None,
+                stats: None,
+                findings: missing,
+            });
+        }
+    }
     let rank = |n: &str| match n {
         calico::VXLAN_DEVICE => 0,
         calico::VXLAN_V6_DEVICE => 1,

@@ -38,8 +38,8 @@ pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
                 p.display()
             )
         })?;
-        if args.source.from.is_none() && args.source.lab.is_none() {
-            args.source.from = Some(b.path().to_path_buf());
+        if args.source.from_path().is_none() && args.source.lab.is_none() {
+            args.source.from = vec![b.path().to_path_buf()];
         }
         args.read = Some(pcap);
     }
@@ -47,7 +47,7 @@ pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
     args.source = opened.args.clone();
     let args = &args;
     let s = &args.source;
-    let wants_intent = s.lab.is_some() || s.from.is_some() || source::kube::explicit(s);
+    let wants_intent = s.lab.is_some() || s.from_path().is_some() || source::kube::explicit(s);
     let intent = if wants_intent {
         source::intent(s)?
     } else {

@@ -73,9 +73,10 @@ pub struct SourceArgs {
 
     /// Read from a directory: DIR/cluster/*.yaml|json (intent) and DIR/nodes/<node>/ (ip/bridge dumps),
     /// or from a `netdiag bundle` .tar.gz (verified, then read the same way).
-    /// With --netns or --live, only the intent is taken from DIR.
+    /// With --netns or --live, only the intent is taken from DIR. `trace` takes it twice (one
+    /// bundle per node).
     #[arg(long, value_name = "DIR")]
-    pub from: Option<PathBuf>,
+    pub from: Vec<PathBuf>,
 
     /// Read the live state of the current network namespace even when --from is given.
     #[arg(long, conflicts_with = "netns")]
@@ -106,6 +107,13 @@ pub struct SourceArgs {
     /// Time limit for each API request, as kubectl: 10s, 1m, 500ms, or plain seconds; 0 = none.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_request_timeout)]
     pub request_timeout: std::time::Duration,
+}
+
+impl SourceArgs {
+    /// The one `--from` (commands other than `trace` refuse a second: see `source::open`).
+    pub fn from_path(&self) -> Option<&std::path::Path> {
+        self.from.first().map(PathBuf::as_path)
+    }
 }
 
 /// `--request-timeout`: kubectl's forms (`10s`, `1m`, `1m30s`, `500ms`, `2h`, or a bare number of

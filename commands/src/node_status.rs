@@ -17,7 +17,7 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
     let opened = crate::source::open(&args.source)?;
     let mut report = report(&opened.args)?;
-    if let (Some(b), Some(file)) = (&opened.bundle, &args.source.from) {
+    if let (Some(b), Some(file)) = (&opened.bundle, args.source.from_path()) {
         // Name the bundle, not the temporary directory it was unpacked into.
         report.source = report
             .source

@@ -22,7 +22,7 @@ struct Document<'a, T: Serialize> {
 pub fn run(args: &ShowArgs) -> Result<u8> {
     // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
     let opened = crate::source::open(&args.source)?;
-    let original = args.source.from.clone();
+    let original = args.source.from_path().map(std::path::Path::to_path_buf);
     let args = &ShowArgs {
         what: args.what,
         source: opened.args.clone(),
@@ -260,8 +260,7 @@ fn show_intent(args: &ShowArgs) -> Result<String> {
         "kubernetes API".to_string()
     } else {
         args.source
-            .from
-            .as_ref()
+            .from_path()
             .map(|p| format!("files {}", p.display()))
             .unwrap_or_default()
     };

@@ -340,6 +340,43 @@ fn a_node_whose_state_is_missing_makes_its_hops_unknown_and_says_what_to_collect
 }
 
 #[test]
+fn each_node_may_come_from_its_own_from() {
+    // Two directories, as two support bundles would be: the intent and worker in one, worker3 in
+    // the other (listed first: the one holding the intent is found wherever it is).
+    let (a, b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let src = PathBuf::from(fixture("vxlan-stale-fdb"));
+    copy_dir(&src.join("cluster"), &a.path().join("cluster"));
+    copy_dir(&src.join("nodes/worker"), &a.path().join("nodes/worker"));
+    copy_dir(&src.join("nodes/worker3"), &b.path().join("nodes/worker3"));
+    let (a, b) = (
+        a.path().to_str().expect("utf8"),
+        b.path().to_str().expect("utf8"),
+    );
+    let (o, v) = trace(&[WEB, WEB3, "--from", b, "--from", a]);
+    assert_eq!(o.status.code(), Some(1), "{v:#}");
+    assert!(
+        v["hops"]
+            .as_array()
+            .expect("hops")
+            .iter()
+            .all(|h| h["verdict"] != "unknown"),
+        "both nodes' state was read: {v:#}"
+    );
+    assert_eq!(broken(&v).first().map(|b| b.0.as_str()), Some("vtep"));
+    // Other commands read one node: a second --from is refused.
+    let o = netdiag(&["node-status", "--from", a, "--from", b]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("only `netdiag trace`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn bad_endpoints_and_flags_are_one_line_errors() {
     let fx = fixture("vxlan-always");
     for (args, needle) in [
@@ -452,6 +489,27 @@ fn lab_healthy_paths_are_ok_and_the_probe_agrees() {
     // TCP: a SYN to a closed port is answered with a RST, which is an answer.
     let (_, v) = lab_trace(&lab, "worker-p1", "worker3-p2", &["--port", "80"]);
     assert_eq!(v["probe"]["agrees"], true, "{}", v["probe"]);
+
+    // Offline, from one support bundle per node: the same verdict, every hop known.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut bundles = Vec::new();
+    for node in ["worker", "worker3"] {
+        let file = dir.path().join(format!("{node}.tar.gz"));
+        let file = file.to_str().expect("utf8").to_string();
+        let o = netdiag(&["bundle", "--lab", &lab.name, "--node", node, "-o", &file]);
+        assert!(o.status.success(), "bundle {node}: {}", text(&o.stderr));
+        bundles.push(file);
+    }
+    let (o, v) = trace(&[
+        "worker-p1",
+        "worker3-p2",
+        "--from",
+        &bundles[0],
+        "--from",
+        &bundles[1],
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["verdict"], "ok", "{v:#}");
 }
 
 #[test]

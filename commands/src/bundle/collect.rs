@@ -70,7 +70,7 @@ fn raw_intent(src: &SourceArgs) -> Result<(Vec<(String, String)>, String)> {
         crate::lab::load(lab)?;
         return from_dir(&crate::lab::state_dir(lab));
     }
-    if kube::explicit(src) || (src.from.is_none() && kube::available(src)) {
+    if kube::explicit(src) || (src.from_path().is_none() && kube::available(src)) {
         let (_, pages, server) = kube::load_intent_raw(src)?;
         let pages = pages
             .into_iter()
@@ -79,7 +79,7 @@ fn raw_intent(src: &SourceArgs) -> Result<(Vec<(String, String)>, String)> {
             .collect();
         return Ok((pages, format!("api {server}")));
     }
-    match &src.from {
+    match src.from_path() {
         Some(dir) => from_dir(dir),
         None => {
             bail!("no cluster intent: pass --from DIR, --lab, or --kubeconfig PATH to include it")
@@ -120,7 +120,7 @@ fn live_netns(src: &SourceArgs, node: &str) -> Result<Option<Option<String>>> {
     if let Some(lab) = &src.lab {
         return Ok(Some(Some(crate::lab::node_netns(lab, Some(node))?)));
     }
-    Ok(match (&src.netns, &src.from, src.live) {
+    Ok(match (&src.netns, src.from_path(), src.live) {
         (Some(ns), _, _) => Some(Some(ns.clone())),
         (None, Some(_), false) => None,
         _ => Some(None),

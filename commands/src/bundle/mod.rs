@@ -85,11 +85,13 @@ fn intent_origin(a: &BundleCreateArgs) -> String {
     if let Some(lab) = &s.lab {
         return format!("lab {lab}'s cluster/");
     }
-    if crate::source::kube::explicit(s) || (s.from.is_none() && crate::source::kube::available(s)) {
+    if crate::source::kube::explicit(s)
+        || (s.from_path().is_none() && crate::source::kube::available(s))
+    {
         return "the Kubernetes API (kubeconfig or service account; credentials are never copied)"
             .into();
     }
-    match &s.from {
+    match s.from_path() {
         Some(d) => format!("{}/cluster/", d.display()),
         None => "nowhere (no --from, --lab or kubeconfig: recorded as not collected)".into(),
     }
@@ -100,7 +102,7 @@ fn dry_run(a: &BundleCreateArgs) -> Result<u8> {
     let state = match (
         &a.source.lab,
         &a.source.netns,
-        &a.source.from,
+        a.source.from_path(),
         a.source.live,
     ) {
         (Some(lab), _, _, _) => format!("live, lab {lab}'s namespace of {node} (netlink)"),

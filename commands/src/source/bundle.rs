@@ -162,13 +162,20 @@ pub struct Opened {
     pub bundle: Option<Extracted>,
 }
 
-/// Opens `--from` when it is a bundle; otherwise the flags as they are.
+/// Opens `--from` when it is a bundle; otherwise the flags as they are. A second `--from` is for
+/// `trace` only ([`open_all`]).
 pub fn open(args: &SourceArgs) -> Result<Opened> {
-    match &args.from {
+    if args.from.len() > 1 {
+        anyhow::bail!(
+            "--from is given {} times: only `netdiag trace` reads two (one directory or bundle per node)",
+            args.from.len()
+        );
+    }
+    match args.from_path() {
         Some(p) if is_bundle(p) => {
             let x = extract(p)?;
             let mut a = args.clone();
-            a.from = Some(x.path().to_path_buf());
+            a.from = vec![x.path().to_path_buf()];
             Ok(Opened {
                 args: a,
                 bundle: Some(x),
@@ -179,4 +186,27 @@ pub fn open(args: &SourceArgs) -> Result<Opened> {
             bundle: None,
         }),
     }
+}
+
+/// Every `--from` (directories or bundles, `trace` takes one per node), bundles unpacked; the one
+/// holding the cluster intent first, since the intent is read from the first.
+pub fn open_all(args: &SourceArgs) -> Result<(SourceArgs, Vec<Extracted>)> {
+    let mut a = args.clone();
+    let mut kept = Vec::new();
+    let mut dirs = Vec::with_capacity(args.from.len());
+    for p in &args.from {
+        if is_bundle(p) {
+            let x = extract(p)?;
+            dirs.push(x.path().to_path_buf());
+            kept.push(x);
+        } else {
+            dirs.push(p.clone());
+        }
+    }
+    if let Some(i) = dirs.iter().position(|d| d.join("cluster").is_dir()) {
+        let first = dirs.remove(i);
+        dirs.insert(0, first);
+    }
+    a.from = dirs;
+    Ok((a, kept))
 }

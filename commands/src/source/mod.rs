@@ -25,7 +25,7 @@ enum StateSource<'a> {
 }
 
 fn state_source(args: &SourceArgs) -> StateSource<'_> {
-    match (&args.netns, &args.from, args.live) {
+    match (&args.netns, args.from_path(), args.live) {
         (Some(ns), _, _) => StateSource::Live(Some(ns)),
         (None, Some(dir), false) => StateSource::Files(dir),
         _ => StateSource::Live(None),
@@ -34,7 +34,8 @@ fn state_source(args: &SourceArgs) -> StateSource<'_> {
 
 /// Whether the intent comes from the Kubernetes API (see [`intent`] for the order).
 pub fn intent_from_api(args: &SourceArgs) -> bool {
-    args.lab.is_none() && (kube::explicit(args) || (args.from.is_none() && kube::available(args)))
+    args.lab.is_none()
+        && (kube::explicit(args) || (args.from_path().is_none() && kube::available(args)))
 }
 
 /// The cluster intent, or an error saying how to provide one. `--lab NAME` reads the lab's
@@ -56,7 +57,7 @@ pub fn intent_for(args: &SourceArgs, needs: kube::Needs) -> Result<ClusterIntent
     if kube::explicit(args) {
         return kube::load_intent_for(args, needs);
     }
-    match &args.from {
+    match args.from_path() {
         Some(dir) => files::load_intent(dir),
         None if kube::available(args) => kube::load_intent_for(args, needs),
         None => bail!(

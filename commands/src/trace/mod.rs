@@ -7,7 +7,7 @@ mod probe;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use netdiag_core::model::RouteType;
@@ -22,16 +22,17 @@ use crate::source::{self, files, kube, netlink, sysctl};
 enum Nodes<'a> {
     Lab(&'a str),
     Live(Option<&'a str>),
-    Files(&'a Path),
+    /// One or more directories (bundles unpacked): each node from the first that has it.
+    Files(Vec<&'a Path>),
 }
 
 pub fn run(args: &TraceArgs, color: bool) -> Result<u8> {
-    // `--from bundle.tar.gz` (#8): verified and unpacked for as long as this runs.
-    let opened = source::open(&args.source)?;
+    // `--from bundle.tar.gz` (#8), once per node: verified and unpacked for as long as this runs.
+    let (opened, _bundles) = source::bundle::open_all(&args.source)?;
     let args = &TraceArgs {
         src: args.src.clone(),
         dst: args.dst.clone(),
-        source: opened.args.clone(),
+        source: opened,
         port: args.port,
         proto: args.proto,
         both: args.both,
@@ -54,10 +55,10 @@ pub fn run(args: &TraceArgs, color: bool) -> Result<u8> {
 
     let where_from = if let Some(lab) = &args.source.lab {
         Nodes::Lab(lab)
-    } else if args.source.netns.is_some() || args.source.live || args.source.from.is_none() {
+    } else if args.source.netns.is_some() || args.source.live || args.source.from_path().is_none() {
         Nodes::Live(args.source.netns.as_deref())
     } else {
-        Nodes::Files(args.source.from.as_deref().expect("checked"))
+        Nodes::Files(args.source.from.iter().map(PathBuf::as_path).collect())
     };
     if args.probe && !matches!(where_from, Nodes::Lab(_)) {
         bail!("--probe sends packets, which netdiag does only inside its own lab: use it with --lab (netdiag lab up)");
@@ -141,23 +142,28 @@ fn gather(
             let name = expect::pick_node(intent, &ev.state, args.source.node.as_deref())?;
             out.insert(name, ev);
         }
-        Nodes::Files(dir) => {
-            let present = files::node_dirs(dir)?;
+        Nodes::Files(dirs) => {
             for node in wanted {
-                if present.iter().any(|p| p == node) {
-                    out.insert(
-                        node.to_string(),
-                        NodeEvidence {
-                            state: files::load_state(dir, node)?,
-                            ..NodeEvidence::default()
-                        },
-                    );
+                for dir in dirs {
+                    if files::node_dirs(dir)?.iter().any(|p| p == node) {
+                        out.insert(
+                            node.to_string(),
+                            NodeEvidence {
+                                state: files::load_state(dir, node)?,
+                                ..NodeEvidence::default()
+                            },
+                        );
+                        break;
+                    }
                 }
             }
             if out.is_empty() {
                 bail!(
-                    "{}: no dumps of {} under nodes/: add DIR/nodes/<node>/ with `ip -d link`, `ip addr`, `ip -d route show table all`, `ip neigh`, `bridge fdb` output",
-                    dir.display(),
+                    "{}: no dumps of {} under nodes/: add DIR/nodes/<node>/ with `ip -d link`, `ip addr`, `ip -d route show table all`, `ip neigh`, `bridge fdb` output, or give a bundle of each node (--from a.tar.gz --from b.tar.gz)",
+                    dirs.iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     ends.iter()
                         .filter_map(|e| e.node.as_deref())
                         .collect::<Vec<_>>()

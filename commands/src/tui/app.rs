@@ -62,6 +62,10 @@ pub struct App {
     pub snapshot: bool,
     /// Colours (a TTY without NO_COLOR); otherwise only bold/reverse.
     pub color: bool,
+    /// `--interval`, for telling a late refresh from a normal one.
+    pub interval_secs: f64,
+    /// Packet lines the capture thread had to drop because the screen fell behind.
+    pub ui_dropped: u64,
     /// When the last snapshot arrived, in the caller's clock (seconds).
     pub refreshed_at: Option<f64>,
     pub error: Option<String>,
@@ -93,6 +97,7 @@ impl App {
         App {
             source,
             snapshot,
+            interval_secs: 2.0,
             pane: Some(Pane::Peers),
             ..App::default()
         }
@@ -134,7 +139,12 @@ impl App {
             let Some(st) = t.stats else { continue };
             if let Some((prev, at)) = self.last_stats.get(&t.name) {
                 let dt = now - at;
-                if dt > 0.0 {
+                // Counters that went backwards mean the device was recreated: no rate, rather
+                // than a made-up zero.
+                let reset = st.rx_packets < prev.rx_packets || st.tx_packets < prev.tx_packets;
+                if reset {
+                    self.rates.remove(&t.name);
+                } else if dt > 0.0 {
                     let d = |a: u64, b: u64| a.saturating_sub(b) as f64 / dt;
                     self.rates.insert(
                         t.name.clone(),
@@ -231,6 +241,10 @@ impl App {
         match key {
             Key::Char('q') => return Action::Quit,
             Key::Esc if self.details => self.details = false,
+            Key::Esc if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.clamp();
+            }
             Key::Esc => return Action::Quit,
             Key::Up | Key::Char('k') => self.step(-1),
             Key::Down | Key::Char('j') => self.step(1),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +32,9 @@ pub enum Origin {
 pub enum Event {
     Snapshot(Result<(Overview, HashMap<String, String>), String>),
     Packet(PacketLine),
-    Drops(u32, u32),
+    /// Kernel counters of the capture (received, dropped) and lines this side dropped because the
+    /// screen fell behind.
+    Drops(u32, u32, u64),
     CaptureError(String),
 }
 
@@ -47,7 +49,7 @@ pub fn collector(
     node: Option<String>,
     interval: Duration,
     refresh: Receiver<()>,
-    tx: Sender<Event>,
+    tx: SyncSender<Event>,
 ) {
     loop {
         let snap = snapshot(&origin, &intent, node.as_deref()).map_err(|e| format!("{e:#}"));
@@ -164,7 +166,7 @@ pub fn capture(
     intent: Arc<ClusterIntent>,
     local: Option<String>,
     stop: Arc<AtomicBool>,
-    tx: Sender<Event>,
+    tx: SyncSender<Event>,
 ) {
     let result = netns::run_on_thread(netns.as_deref(), || {
         let cfg = crate::capture::decode_config(&intent, local.as_deref(), &[]);
@@ -187,6 +189,7 @@ pub fn capture(
             .collect();
         let mut buf = Vec::with_capacity(256);
         let mut last_stats = std::time::Instant::now();
+        let mut ui_dropped = 0u64;
         use crate::source::pcap::WaitReadable;
         while !stop.load(Ordering::Relaxed) {
             match cap.next_packet() {
@@ -220,8 +223,11 @@ pub fn capture(
                         peer,
                         text: String::from_utf8_lossy(&buf).trim_end().to_string(),
                     };
-                    if tx.send(Event::Packet(line)).is_err() {
-                        return Ok(());
+                    // Never block the capture on a busy screen: count what does not fit.
+                    match tx.try_send(Event::Packet(line)) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(_)) => ui_dropped += 1,
+                        Err(TrySendError::Disconnected(_)) => return Ok(()),
                     }
                 }
                 Err(pcap::Error::TimeoutExpired) => cap.wait_readable(100),
@@ -230,7 +236,7 @@ pub fn capture(
             if last_stats.elapsed() >= Duration::from_secs(1) {
                 last_stats = std::time::Instant::now();
                 if let Ok(s) = cap.stats() {
-                    let _ = tx.send(Event::Drops(s.received, s.dropped));
+                    let _ = tx.try_send(Event::Drops(s.received, s.dropped, ui_dropped));
                 }
             }
         }

@@ -38,7 +38,7 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
             format!("lab {lab} node {}", s.node.as_deref().unwrap_or("?")),
             false,
         )
-    } else if s.netns.is_some() || s.live || s.from.is_none() {
+    } else if s.netns.is_some() || s.live || s.from_path().is_none() {
         (
             Origin::Live {
                 netns: s.netns.clone(),
@@ -50,7 +50,10 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
             false,
         )
     } else {
-        let dir = s.from.clone().expect("checked");
+        let dir = s
+            .from_path()
+            .map(std::path::Path::to_path_buf)
+            .expect("checked");
         let dirs = files::node_dirs(&dir)?;
         let node = match (&s.node, dirs.as_slice()) {
             (Some(n), _) => n.clone(),
@@ -69,7 +72,7 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
             match &opened.bundle {
                 Some(_) => format!(
                     "bundle {}",
-                    args.source.from.as_deref().unwrap_or(&dir).display()
+                    args.source.from_path().unwrap_or(&dir).display()
                 ),
                 None => format!("files {}", dir.display()),
             },
@@ -82,12 +85,15 @@ pub fn run(args: &TuiArgs, color: bool) -> Result<u8> {
 
     let mut app = App::new(label, snapshot);
     app.color = color;
+    app.interval_secs = args.interval.as_secs_f64();
     let start = Instant::now();
     let now = || start.elapsed().as_secs_f64();
     app.apply(first.0, now());
     app.traces = first.1;
 
-    let (tx, rx) = mpsc::channel::<Event>();
+    // Bounded: a capture faster than the screen drops lines (and says so) instead of growing
+    // memory or starving the keys.
+    let (tx, rx) = mpsc::sync_channel::<Event>(4096);
     let (refresh_tx, refresh_rx) = mpsc::channel::<()>();
     {
         let (origin, intent, node, tx) = (
@@ -123,14 +129,31 @@ fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     rx: &mpsc::Receiver<Event>,
-    tx: &mpsc::Sender<Event>,
+    tx: &mpsc::SyncSender<Event>,
     refresh: &mpsc::Sender<()>,
     origin: &Origin,
     intent: &Arc<ClusterIntent>,
     now: impl Fn() -> f64,
 ) -> Result<()> {
     let mut capture_stop: Option<Arc<AtomicBool>> = None;
+    // SIGTERM, SIGHUP (the terminal closed) and SIGINT from outside end the view like `q`, so the
+    // terminal is restored.
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&signalled))
+            .context("cannot watch for signals")?;
+    }
     loop {
+        if signalled.load(Ordering::Relaxed) {
+            if let Some(stop) = &capture_stop {
+                stop.store(true, Ordering::Relaxed);
+            }
+            return Ok(());
+        }
         terminal.draw(|f| view::draw(f, app, now()))?;
         if event::poll(Duration::from_millis(200))? {
             match event::read()? {
@@ -168,7 +191,9 @@ fn event_loop(
                 _ => {}
             }
         }
-        while let Ok(ev) = rx.try_recv() {
+        // At most this many events per frame, so keys and drawing keep their turn.
+        for _ in 0..2000 {
+            let Ok(ev) = rx.try_recv() else { break };
             match ev {
                 Event::Snapshot(Ok((ov, traces))) => {
                     app.apply(ov, now());
@@ -176,7 +201,10 @@ fn event_loop(
                 }
                 Event::Snapshot(Err(e)) => app.error = Some(e),
                 Event::Packet(line) => app.packet(line),
-                Event::Drops(r, d) => app.drops = Some((r, d)),
+                Event::Drops(r, d, ui) => {
+                    app.drops = Some((r, d));
+                    app.ui_dropped = ui;
+                }
                 Event::CaptureError(e) => app.capture_error = Some(e),
             }
         }
@@ -188,7 +216,7 @@ fn toggle_capture(
     stop: &mut Option<Arc<AtomicBool>>,
     origin: &Origin,
     intent: &Arc<ClusterIntent>,
-    tx: &mpsc::Sender<Event>,
+    tx: &mpsc::SyncSender<Event>,
 ) {
     if let Some(s) = stop.take() {
         s.store(true, Ordering::Relaxed);

@@ -79,9 +79,19 @@ fn keys_move_select_filter_and_quit() {
     assert_eq!(a.filter, "worker3");
     assert_eq!(a.visible_peers().len(), 1);
     assert_eq!(a.selected().map(|p| p.name.as_str()), Some("worker3"));
-    a.handle_key(Key::Char('/'));
-    a.handle_key(Key::Esc);
+    assert_eq!(
+        a.handle_key(Key::Esc),
+        Action::None,
+        "Esc clears an applied filter first"
+    );
     assert!(a.filter.is_empty() && a.visible_peers().len() == peers);
+    a.handle_key(Key::Char('/'));
+    a.handle_key(Key::Char('x'));
+    a.handle_key(Key::Esc);
+    assert!(
+        a.filter.is_empty() && !a.filtering,
+        "Esc while typing drops the filter"
+    );
 
     a.handle_key(Key::Char('?'));
     assert!(a.help);
@@ -138,6 +148,25 @@ fn rates_come_from_counter_deltas() {
     a.apply(ov, 12.0);
     let r = a.rates.get("vxlan.calico").expect("rates");
     assert_eq!((r.rx_pps, r.tx_pps, r.rx_bps), (100.0, 0.0, 20_000.0));
+    // The device was recreated: counters restart, and no rate is made up.
+    let mut ov = a.overview.clone().expect("overview");
+    ov.tunnels[0].stats = Some(netdiag_core::model::LinkStats::default());
+    a.apply(ov, 14.0);
+    assert!(!a.rates.contains_key("vxlan.calico"));
+}
+
+#[test]
+fn a_missing_tunnel_device_has_its_row() {
+    let a = app("vxlan-device-missing");
+    let o = a.overview.as_ref().expect("overview");
+    let row = o
+        .tunnels
+        .iter()
+        .find(|t| t.name == "vxlan.calico")
+        .expect("a row for the missing device");
+    assert_eq!(row.up, None);
+    assert_eq!(row.findings[0].code.as_str(), "VXLAN-DEVICE-MISSING");
+    insta::assert_snapshot!("device-missing-120x24", render(&a, 120, 24));
 }
 
 #[test]

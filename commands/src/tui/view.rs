@@ -113,8 +113,12 @@ fn draw_header(f: &mut Frame, app: &App, now: f64, area: Rect, t: &Theme) {
         (true, _) => Span::styled("  static snapshot", t.warn()),
         (false, Some(at)) => {
             let secs = (now - at).max(0.0);
-            // Stale data must look stale: well past a few intervals it is flagged.
-            let style = if secs > 10.0 { t.warn() } else { t.dim() };
+            // Stale data must look stale: two intervals missed (plus a collection's time) is.
+            let style = if secs > 2.0 * app.interval_secs + 2.0 {
+                t.warn()
+            } else {
+                t.dim()
+            };
             Span::styled(format!("  refreshed {secs:.0}s ago"), style)
         }
         (false, None) => Span::styled("  not refreshed yet", t.warn()),
@@ -217,7 +221,7 @@ fn draw_tunnels(f: &mut Frame, app: &App, area: Rect, t: &Theme) {
         "TX pkt/s B/s",
         "ERR/DROP",
     ];
-    let widths = [16, 5, 6, 5, 15, 8, 11, 13, 13, 8];
+    let widths = [16, 7, 6, 5, 15, 8, 11, 13, 13, 8];
     let keep = fit(
         &widths,
         &[0, 1, 2, 3, 6, 7, 8, 4, 5, 9],
@@ -239,7 +243,13 @@ fn draw_tunnels(f: &mut Frame, app: &App, area: Rect, t: &Theme) {
 }
 
 fn tunnel_row<'a>(app: &App, tr: &'a TunnelRow, t: &Theme) -> Vec<Cell<'a>> {
+    let missing = tr.up.is_none()
+        && tr
+            .findings
+            .iter()
+            .any(|f| f.code.as_str().ends_with("DEVICE-MISSING"));
     let state = match tr.up {
+        _ if missing => Cell::from("MISSING").style(t.bad()),
         Some(true) => Cell::from("up").style(t.ok()),
         Some(false) => Cell::from("DOWN").style(t.bad()),
         None => Cell::from("?"),
@@ -477,10 +487,13 @@ fn draw_packets(f: &mut Frame, app: &App, area: Rect, t: &Theme) {
         .selected()
         .map(|p| format!(" to/from {}", p.name))
         .unwrap_or_default();
-    let drops = app
+    let mut drops = app
         .drops
         .map(|(r, d)| format!(", kernel: {r} received {d} dropped"))
         .unwrap_or_default();
+    if app.ui_dropped > 0 {
+        drops.push_str(&format!(", {} not shown (too fast)", app.ui_dropped));
+    }
     let paused = if app.paused { " PAUSED" } else { "" };
     f.render_widget(
         Paragraph::new(lines)
