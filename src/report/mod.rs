@@ -80,6 +80,17 @@ pub struct Counts {
     pub info: usize,
 }
 
+impl Counts {
+    fn of(findings: &[Finding]) -> Counts {
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        Counts {
+            error: count(Severity::Error),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+        }
+    }
+}
+
 /// Most severe first, then grouped by peer and subject, so the text output reads top-down.
 fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -183,7 +194,6 @@ impl Report {
                 }
             })
             .collect();
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         Report {
             schema_version: crate::SCHEMA_VERSION.to_string(),
             node: ctx.node.name.clone(),
@@ -207,11 +217,7 @@ impl Report {
             },
             pools,
             peers,
-            counts: Counts {
-                error: count(Severity::Error),
-                warning: count(Severity::Warning),
-                info: count(Severity::Info),
-            },
+            counts: Counts::of(&findings),
             findings,
             checked,
             unknown,
@@ -227,7 +233,6 @@ impl Report {
             unknown,
         } = out;
         sort_findings(&mut findings);
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         Report {
             schema_version: crate::SCHEMA_VERSION.to_string(),
             node: node.unwrap_or("unknown").to_string(),
@@ -240,11 +245,7 @@ impl Report {
             },
             pools: Vec::new(),
             peers: Vec::new(),
-            counts: Counts {
-                error: count(Severity::Error),
-                warning: count(Severity::Warning),
-                info: count(Severity::Info),
-            },
+            counts: Counts::of(&findings),
             findings,
             checked,
             unknown,
