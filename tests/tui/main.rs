@@ -131,8 +131,9 @@ fn lab_peers_health_a_break_within_two_refreshes_and_a_clean_quit() {
     eprintln!("the break showed after {took:?}");
 
     tmux.cmd(&["send-keys", "q"]);
+    // The shell prints the modes after the exit code: wait for both lines, not just the first.
     tmux.wait("netdiag exiting with 0", Duration::from_secs(5), |p| {
-        p.contains("NETDIAG-EXIT=0")
+        p.contains("NETDIAG-EXIT=0") && p.contains("MODES ")
     });
     let pane = tmux.pane();
     assert!(
