@@ -2,7 +2,8 @@
 # Decoding a capture: netdiag against `tcpdump -nr` (which does less: no names, no checks) and
 # `cat` (the cost of reading the file), in one run, on the same synthetic file of COUNT packets
 # (default 2 000 000: a VXLAN/IPIP/direct mix shaped like the lab cluster, one odd packet in a
-# thousand; written by parsers/examples/pcapgen.rs). Prints wall time and peak RSS of each.
+# thousand; written by parsers/examples/pcapgen.rs). Prints wall time and peak RSS of each, then
+# the two ratios the goals are stated in, from the medians of the three runs.
 #   scripts/bench-capture.sh [COUNT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,16 +19,27 @@ echo "file: $count packets, $(du -h "$file" | cut -f1)"
 cat "$file" >/dev/null # page cache warm for everybody
 nd="$PWD/target/release/netdiag"
 intent="testdata/pcap/lab"
+declare -A times
 run() {
-  local name="$1"
-  shift
+  local key="$1" name="$2"
+  shift 2
   /usr/bin/time -f "%e s  %M KB peak RSS  $name" "$@" >/dev/null 2>"$dir/err" || true
   tail -n 1 "$dir/err"
+  times[$key]+="$(tail -n 1 "$dir/err" | cut -d' ' -f1) "
 }
 for _ in 1 2 3; do
-  run "cat FILE" cat "$file"
-  run "tcpdump -nr FILE" tcpdump -nr "$file"
-  run "netdiag capture -r FILE --from lab (text lines)" "$nd" capture -r "$file" --from "$intent"
-  run "netdiag capture -r FILE --from lab --stats" "$nd" capture -r "$file" --from "$intent" --stats
-  run "netdiag capture -r FILE --from lab -o json" "$nd" capture -r "$file" --from "$intent" -o json
+  run cat "cat FILE" cat "$file"
+  run tcpdump "tcpdump -nr FILE" tcpdump -nr "$file"
+  run text "netdiag capture -r FILE --from lab (text lines)" "$nd" capture -r "$file" --from "$intent"
+  run stats "netdiag capture -r FILE --from lab --stats" "$nd" capture -r "$file" --from "$intent" --stats
+  run json "netdiag capture -r FILE --from lab -o json" "$nd" capture -r "$file" --from "$intent" -o json
 done
+# The goals, from the medians of this run: text at most a tenth of tcpdump, --stats at most 5× cat.
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | sed -n 2p; }
+cat_s=$(median "${times[cat]}")
+awk -v c="$cat_s" -v t="$(median "${times[tcpdump]}")" -v x="$(median "${times[text]}")" \
+  -v s="$(median "${times[stats]}")" 'BEGIN {
+    printf "medians: cat %.2f s, tcpdump %.2f s, text %.2f s, --stats %.2f s\n", c, t, x, s
+    printf "text lines: %.3f of tcpdump'"'"'s time (goal <= 0.1)\n", x / t
+    printf "--stats: %.1fx cat (goal <= 5x)\n", s / (c > 0 ? c : 0.01)
+  }'

@@ -3,6 +3,8 @@
 //! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
 //! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
 //! - [`netlink`]: rtnetlink messages (links, addresses, routes, neighbours, FDB).
+//! - [`pcapfile`]: the classic pcap file format's headers (pcapng is left to libpcap).
+//! - [`sysctl`]: `sysctl -a` output (a bundle's `sysctl.txt`).
 //! - [`packet`]: captured frames (Ethernet/VLAN, Linux SLL/SLL2, raw IP → outer IP → VXLAN or IPIP →
 //!   inner Ethernet/IP → TCP/UDP/ICMP) into `PacketRecord`s.
 //!
@@ -14,5 +16,7 @@ pub mod error;
 pub mod iproute2;
 pub mod netlink;
 pub mod packet;
+pub mod pcapfile;
+pub mod sysctl;
 
 pub use error::{Location, ParseError};

@@ -377,6 +377,47 @@ fn each_node_may_come_from_its_own_from() {
 }
 
 #[test]
+fn sysctls_from_a_dump_are_checked() {
+    // The healthy cross-subnet fixture, with `sysctl -a` output for both nodes: forwarding off on
+    // the receiver, strict rp_filter on the sender's tunnel (harmless: the route back is there).
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = PathBuf::from(fixture("vxlan-crosssubnet"));
+    copy_dir(&src.join("cluster"), &dir.path().join("cluster"));
+    for n in ["worker", "worker3"] {
+        copy_dir(
+            &src.join("nodes").join(n),
+            &dir.path().join("nodes").join(n),
+        );
+    }
+    let d = dir.path().to_str().expect("utf8");
+    let (o, v) = trace(&[WEB, WEB3, "--from", d]);
+    assert_eq!(o.status.code(), Some(0), "healthy without sysctls: {v:#}");
+    std::fs::write(
+        dir.path().join("nodes/worker3/sysctl.txt"),
+        "net.ipv4.ip_forward = 0\nnet.ipv4.conf.all.rp_filter = 1\nnet.ipv4.conf.vxlan/calico.rp_filter = 1\n",
+    )
+    .expect("write");
+    let (o, v) = trace(&[WEB, WEB3, "--from", d]);
+    assert_eq!(o.status.code(), Some(1), "{v:#}");
+    let deliver = v["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .find(|h| h["step"] == "deliver")
+        .expect("deliver hop");
+    assert_eq!(deliver["verdict"], "broken", "{deliver:#}");
+    assert!(
+        deliver["hint"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ip_forward=1"),
+        "{deliver:#}"
+    );
+    let evidence = v.to_string();
+    assert!(evidence.contains("rp_filter 1 on vxlan.calico"), "{v:#}");
+}
+
+#[test]
 fn bad_endpoints_and_flags_are_one_line_errors() {
     let fx = fixture("vxlan-always");
     for (args, needle) in [

@@ -84,6 +84,17 @@ pub fn node_dirs(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The sysctls of `node` from `DIR/nodes/<node>/sysctl.txt` (`sysctl -a` output; a bundle writes
+/// one): empty when there is none, so that the settings are unknown rather than assumed.
+pub fn load_sysctl(dir: &Path, node: &str) -> Result<std::collections::BTreeMap<String, String>> {
+    let path = dir.join("nodes").join(node).join("sysctl.txt");
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(netdiag_parsers::sysctl::parse_sysctl(&text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => bail!("{}: cannot read: {e}", path.display()),
+    }
+}
+
 /// A netdiag JSON document (`show … -o json`): a schema version, a kind and items.
 #[derive(serde::Deserialize)]
 struct Document<T> {

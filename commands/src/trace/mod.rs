@@ -150,6 +150,8 @@ fn gather(
                             node.to_string(),
                             NodeEvidence {
                                 state: files::load_state(dir, node)?,
+                                // A bundle holds them; a directory may (`sysctl -a` output).
+                                sysctl: files::load_sysctl(dir, node)?,
                                 ..NodeEvidence::default()
                             },
                         );

@@ -225,7 +225,7 @@ fn capture(
 ) -> Result<Vec<PacketRecord>> {
     netns::run_on_thread(Some(ns), || {
         let opened = pcapsrc::open_live(UNDERLAY, 512).and_then(|mut cap| {
-            pcapsrc::set_filter(&mut cap, filter)?;
+            pcapsrc::Packets::set_filter(&mut cap, filter)?;
             Ok(cap)
         });
         let mut cap = match opened {
@@ -243,12 +243,11 @@ fn capture(
             anyhow!("--probe: {UNDERLAY} has a link type netdiag does not decode")
         })?;
         let mut out = Vec::new();
-        use pcapsrc::WaitReadable;
+        use pcapsrc::{Next, Packets};
         loop {
-            match cap.next_packet() {
-                Ok(p) => {
-                    let ts = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec;
-                    let rec = packet::decode(link, ts, p.header.len, p.data, cfg);
+            match cap.next() {
+                Ok(Next::Packet(p)) => {
+                    let rec = packet::decode(link, p.ts_ns, p.wire_len, p.data, cfg);
                     let hdr = if rec.encap == PacketEncap::None {
                         rec.outer.as_ref()
                     } else {
@@ -258,12 +257,13 @@ fn capture(
                         out.push(rec);
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => {
+                Ok(Next::Idle) => {
                     if stop.load(Ordering::Relaxed) {
                         return Ok(out);
                     }
                     cap.wait_readable(50);
                 }
+                Ok(Next::End) => return Ok(out),
                 Err(e) => return Err(anyhow!("--probe: capture on {UNDERLAY} in {ns}: {e}")),
             }
         }

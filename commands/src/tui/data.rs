@@ -171,7 +171,7 @@ pub fn capture(
     let result = netns::run_on_thread(netns.as_deref(), || {
         let cfg = crate::capture::decode_config(&intent, local.as_deref(), &[]);
         let mut cap = crate::source::pcap::open_live(&iface, 256)?;
-        crate::source::pcap::set_filter(&mut cap, &crate::capture::default_filter(&cfg))?;
+        crate::source::pcap::Packets::set_filter(&mut cap, &crate::capture::default_filter(&cfg))?;
         let link = netdiag_parsers::packet::link_type(cap.get_datalink().0)
             .ok_or_else(|| anyhow::anyhow!("{iface}: a link type netdiag does not decode"))?;
         let annotator = Annotator::new(&intent);
@@ -190,13 +190,12 @@ pub fn capture(
         let mut buf = Vec::with_capacity(256);
         let mut last_stats = std::time::Instant::now();
         let mut ui_dropped = 0u64;
-        use crate::source::pcap::WaitReadable;
+        use crate::source::pcap::{Next, Packets};
         while !stop.load(Ordering::Relaxed) {
-            match cap.next_packet() {
-                Ok(p) => {
-                    let ts = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec;
+            match cap.next() {
+                Ok(Next::Packet(p)) => {
                     let mut rec =
-                        netdiag_parsers::packet::decode(link, ts, p.header.len, p.data, &cfg);
+                        netdiag_parsers::packet::decode(link, p.ts_ns, p.wire_len, p.data, &cfg);
                     let names = annotator.annotate(&mut rec);
                     buf.clear();
                     text::line(&mut buf, &rec, &names, false);
@@ -230,7 +229,8 @@ pub fn capture(
                         Err(TrySendError::Disconnected(_)) => return Ok(()),
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => cap.wait_readable(100),
+                Ok(Next::Idle) => cap.wait_readable(100),
+                Ok(Next::End) => return Ok(()),
                 Err(e) => anyhow::bail!("capture on {iface}: {e}"),
             }
             if last_stats.elapsed() >= Duration::from_secs(1) {

@@ -250,3 +250,40 @@ proptest! {
         let _ = decode(LinkType::Ethernet, 0, n as u32, &f[..cut.min(n)], &DecodeConfig::default());
     }
 }
+
+proptest! {
+    /// The direct IPv4 reading agrees with etherparse's wherever it answers: a real header with
+    /// some bytes (flags, fragment offset, total length, payload) replaced and the capture cut.
+    #[test]
+    fn plain_ipv4_agrees_with_etherparse(
+        edits in proptest::collection::vec((0usize..40, any::<u8>()), 0..4),
+        cut in 0usize..120,
+    ) {
+        let mut b = Vec::new();
+        PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(1000, 2000)
+            .write(&mut b, &[9; 60])
+            .expect("ipv4");
+        for (at, v) in edits {
+            b[at] = v;
+        }
+        b.truncate(cut);
+        let mut rec = PacketRecord::default();
+        if let Some(fast) = plain_ipv4(&b) {
+            let slow = lax_ip_layer(&b, &mut rec).expect("etherparse reads what the fast path read");
+            prop_assert_eq!(fast.header, slow.header);
+            prop_assert_eq!(fast.payload, slow.payload);
+            prop_assert_eq!(fast.payload_len, slow.payload_len);
+            prop_assert!(rec.anomalies.is_empty(), "{:?}", rec.anomalies);
+        }
+    }
+}
+
+/// The fast path does answer for ordinary packets (else the property above tests nothing).
+#[test]
+fn plain_ipv4_reads_an_ordinary_header() {
+    let b = ping_len(72);
+    let l = plain_ipv4(&b).expect("an ordinary IPv4 header");
+    assert_eq!(l.header.len, 100);
+    assert_eq!(l.payload.len(), 80);
+}

@@ -11,16 +11,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use netdiag_core::model::packet::LinkType;
+use netdiag_core::model::packet::{LinkType, PacketRecord};
 use netdiag_core::packet::json::JsonRecord;
 use netdiag_core::packet::{text, Annotator, Stats};
 use netdiag_core::ClusterIntent;
-use netdiag_parsers::packet::{decode, link_type, DecodeConfig};
+use netdiag_parsers::packet::{decode_into, link_type, DecodeConfig};
 
 use crate::cli::{CaptureArgs, CaptureFormat};
 use crate::output::BrokenPipe;
 use crate::source;
-use crate::source::pcap::WaitReadable;
+use crate::source::pcap::{CaptureFile, Limits, Next, Packets};
+
+mod summary;
+
+/// Threads that decode a file for the summary: the cores there are (the reader needs little).
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
@@ -94,9 +101,22 @@ pub fn default_filter(cfg: &DecodeConfig) -> String {
 fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
     let mut cap = source::pcap::open_file(path)?;
     if let Some(f) = &args.filter {
-        source::pcap::set_filter(&mut cap, f)?;
+        cap.set_filter(f)?;
     }
-    let result = pump(&mut cap, &mut sink, args, None);
+    let result = match &mut cap {
+        // Only the summary is asked for: the order of packets does not matter, so the file's
+        // batches are decoded on every core.
+        CaptureFile::Pcap(reader)
+            if args.stats && args.write.is_none() && !reader.has_filter() && workers() > 1 =>
+        {
+            reader.set_limits(Limits {
+                packets: args.count.unwrap_or(u64::MAX),
+                bytes: args.max_bytes.unwrap_or(u64::MAX),
+            });
+            summary::parallel(reader, &mut sink.stats, &sink.cfg, workers())
+        }
+        _ => pump(&mut cap, &mut sink, args, None),
+    };
     // The packets before a cut record are printed (and counted) before the error.
     sink.finish(args.stats, None)?;
     match result {
@@ -134,7 +154,7 @@ fn live(args: &CaptureArgs, sink: Sink<'_>) -> Result<u8> {
     source::netns::run_on_thread(netns.as_deref(), move || {
         let mut sink = sink;
         let mut cap = source::pcap::open_live(&iface, args.snaplen)?;
-        source::pcap::set_filter(&mut cap, &filter)?;
+        Packets::set_filter(&mut cap, &filter)?;
         let deadline = args
             .duration
             .filter(|d| d.is_finite() && *d >= 0.0)
@@ -175,11 +195,11 @@ impl Live<'_> {
     }
 }
 
-enum PumpError {
-    /// libpcap could not read the next packet (a cut file, a device gone).
+pub(crate) enum PumpError {
+    /// The next packet could not be read (a cut file, a device gone).
     Read {
         after: u64,
-        error: pcap::Error,
+        error: String,
     },
     Other(anyhow::Error),
 }
@@ -191,25 +211,23 @@ impl From<anyhow::Error> for PumpError {
 }
 
 /// Reads packets until the end, `-c`, `--max-bytes`, the deadline or a signal; returns how many.
-fn pump<T: pcap::Activated + ?Sized>(
-    cap: &mut pcap::Capture<T>,
+fn pump(
+    cap: &mut impl Packets,
     sink: &mut Sink,
     args: &CaptureArgs,
     live: Option<Live<'_>>,
-) -> std::result::Result<u64, PumpError>
-where
-    pcap::Capture<T>: WaitReadable,
-{
-    let dlt = cap.get_datalink();
-    let link = link_type(dlt.0).ok_or_else(|| {
+) -> std::result::Result<u64, PumpError> {
+    let dlt = cap.dlt();
+    let link = link_type(dlt).ok_or_else(|| {
         anyhow!(
-            "link type {} ({}) is not decoded (Ethernet, Linux SLL/SLL2 and raw IP are)",
-            dlt.0,
-            dlt.get_name().unwrap_or_else(|_| "unknown".into())
+            "link type {dlt} ({}) is not decoded (Ethernet, Linux SLL/SLL2 and raw IP are)",
+            pcap::Linktype(dlt)
+                .get_name()
+                .unwrap_or_else(|_| "unknown".into())
         )
     })?;
     let mut save = match &args.write {
-        Some(p) => Some(source::pcap::savefile(cap, p)?),
+        Some(p) => Some(cap.savefile(p)?),
         None => None,
     };
     let (mut n, mut bytes) = (0u64, 0u64);
@@ -220,25 +238,17 @@ where
         if live.is_some_and(|l| l.over()) {
             break Ok(n);
         }
-        match cap.next_packet() {
-            Ok(p) => {
+        match cap.next() {
+            Ok(Next::Packet(p)) => {
                 n += 1;
-                bytes += u64::from(p.header.caplen);
+                bytes += p.data.len() as u64;
                 if let Some(sf) = save.as_mut() {
-                    sf.write(&p);
+                    sf.write(&pcap::Packet::new(&p.pcap_header(), p.data));
                 }
-                let ts = p.header.ts;
-                // Opened with nanosecond precision: tv_usec holds nanoseconds.
-                let ts_ns = ts
-                    .tv_sec
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(ts.tv_usec);
-                sink.packet(link, ts_ns, p.header.len, p.data)?;
+                sink.packet(link, p.ts_ns, p.wire_len, p.data)?;
             }
-            Err(pcap::Error::NoMorePackets) => break Ok(n),
-            // A live capture is non-blocking (libpcap's own read timeout does not return on
-            // Linux while no packet arrives): wait on the descriptor, then check stop/deadline.
-            Err(pcap::Error::TimeoutExpired) => {
+            Ok(Next::End) => break Ok(n),
+            Ok(Next::Idle) => {
                 sink.flush_lines()?;
                 cap.wait_readable(POLL_MS);
             }
@@ -264,6 +274,8 @@ struct Sink<'a> {
     color: bool,
     cfg: DecodeConfig,
     stats: Stats<'a>,
+    /// The record each packet is decoded into (reused).
+    rec: PacketRecord,
 }
 
 impl<'a> Sink<'a> {
@@ -282,24 +294,26 @@ impl<'a> Sink<'a> {
             color,
             cfg,
             stats: Stats::new(annotator),
+            rec: PacketRecord::default(),
         }
     }
 
     fn packet(&mut self, link: LinkType, ts_ns: i64, wire_len: u32, data: &[u8]) -> Result<()> {
-        let mut rec = decode(link, ts_ns, wire_len, data, &self.cfg);
-        let names = self.stats.record(&mut rec);
+        let rec = &mut self.rec;
+        decode_into(rec, link, ts_ns, wire_len, data, &self.cfg);
+        let names = self.stats.record(rec);
         if !self.lines {
             return Ok(());
         }
         match self.format {
             CaptureFormat::Text => {
-                text::line(&mut self.buf, &rec, &names, self.color);
+                text::line(&mut self.buf, rec, &names, self.color);
                 if self.verbose {
-                    text::layered(&mut self.buf, &rec);
+                    text::layered(&mut self.buf, rec);
                 }
             }
             CaptureFormat::Json => {
-                serde_json::to_writer(&mut self.buf, &JsonRecord::new(&rec, &names))?;
+                serde_json::to_writer(&mut self.buf, &JsonRecord::new(rec, &names))?;
                 self.buf.push(b'\n');
             }
         }
