@@ -32,6 +32,8 @@ pub struct Collected {
     pub filtered: Vec<String>,
     /// Every node name the bundle mentions (for host-name redaction).
     pub hostnames: Vec<String>,
+    /// The UDP ports the capture's VXLAN is on (for redacting its inner headers).
+    pub vxlan_ports: Vec<u16>,
 }
 
 fn fail(what: &str, why: impl std::fmt::Display) -> Failure {
@@ -139,6 +141,7 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
         failures: Vec::new(),
         filtered: Vec::new(),
         hostnames: Vec::new(),
+        vxlan_ports: vec![4789],
     };
 
     progress.step("reading the cluster intent");
@@ -170,6 +173,9 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
             .extend(i.pods.iter().filter_map(|p| p.node.clone()));
     }
     c.hostnames.push(node.clone());
+    if let Ok(i) = &intent {
+        c.vxlan_ports = crate::capture::decode_config(i, Some(&node), &[]).vxlan_ports;
+    }
     let dir = format!("nodes/{node}");
 
     let doc = serde_json::json!({
@@ -266,20 +272,13 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
     }
 
     if let Some(secs) = args.capture_seconds {
-        if !args.redact.is_empty() {
-            c.failures.push(fail(
-                "capture",
-                "left out: packets cannot be redacted (bundle without --redact to include one)",
-            ));
-        } else {
-            progress.step(&format!("capturing tunnel traffic for {secs} s"));
-            match capture(src, &node, secs, args.max_size) {
-                Ok(bytes) => {
-                    c.members
-                        .push(Member::new(&format!("{dir}/capture.pcap"), bytes, CAPTURE))
-                }
-                Err(e) => c.failures.push(fail("capture", format!("{e:#}"))),
+        progress.step(&format!("capturing tunnel traffic for {secs} s"));
+        match capture(src, &node, secs, args.max_size) {
+            Ok(bytes) => {
+                c.members
+                    .push(Member::new(&format!("{dir}/capture.pcap"), bytes, CAPTURE))
             }
+            Err(e) => c.failures.push(fail("capture", format!("{e:#}"))),
         }
     }
     Ok(c)

@@ -130,13 +130,16 @@ fn dry_run(a: &BundleCreateArgs) -> Result<u8> {
         (format!("{d}/kernel.txt"), "kernel release and version; vxlan/ipip modules".into()),
         (format!("{d}/ethtool-k.txt"), "offload features of vxlan.calico/tunl0 and their parents (ETHTOOL netlink)".into()),
     ];
-    match a.capture_seconds {
-        Some(n) if a.redact.is_empty() => rows.push((
+    if let Some(n) = a.capture_seconds {
+        let redacted = if a.redact.is_empty() {
+            ""
+        } else {
+            " (headers only, their addresses redacted)"
+        };
+        rows.push((
             format!("{d}/capture.pcap"),
-            format!("{n} s of tunnel traffic on the underlay, at most {}; left out first when the cap is reached", human(a.max_size)),
-        )),
-        Some(_) => rows.push((format!("{d}/capture.pcap"), "not collected: packets cannot be redacted".into())),
-        None => {}
+            format!("{n} s of tunnel traffic on the underlay{redacted}, at most {}; left out first when the cap is reached", human(a.max_size)),
+        ));
     }
     for (p, what) in rows {
         t.push_str(&format!("  {p:<34} {what}\n"));
@@ -193,18 +196,26 @@ fn create(args: &BundleCreateArgs) -> Result<u8> {
         texts.push(&f.why);
     }
     let mut r = Redactor::new(opts, seed, &texts, &c.hostnames);
-    let members: Vec<archive::Member> = c
-        .members
-        .iter()
-        .map(|m| archive::Member {
+    let mut members = Vec::with_capacity(c.members.len());
+    for m in &c.members {
+        let bytes = match (opts.any(), std::str::from_utf8(&m.bytes)) {
+            (false, _) => m.bytes.clone(),
+            // Packets: headers only (data can hold anything), addresses through the same map.
+            (true, _) if m.path.ends_with(".pcap") => {
+                netdiag_parsers::packet::redact::redact_pcap(&m.bytes, &c.vxlan_ports, &mut |ip| {
+                    r.ip(ip)
+                })
+                .map_err(|e| anyhow::anyhow!("{}: cannot redact: {e}", m.path))?
+            }
+            (true, Ok(s)) => r.text(s).into_bytes(),
+            (true, Err(_)) => m.bytes.clone(),
+        };
+        members.push(archive::Member {
             path: r.text(&m.path),
-            bytes: match (opts.any(), std::str::from_utf8(&m.bytes)) {
-                (true, Ok(s)) => r.text(s).into_bytes(),
-                _ => m.bytes.clone(),
-            },
+            bytes,
             drop_rank: m.drop_rank,
-        })
-        .collect();
+        });
+    }
     let node = r.text(&c.node);
     let failures = c
         .failures
@@ -230,6 +241,7 @@ fn create(args: &BundleCreateArgs) -> Result<u8> {
         notes.push("node names: node-N in every file and file name; VTEP MACs derived from the original names written into the Nodes".into());
     }
     if opts.any() {
+        notes.push("capture: headers only (outer, inner, ARP, quoted ICMP), data cut, addresses mapped as everywhere else".into());
         notes.push("not covered: MAC addresses, interface names, namespaces and pod names other than their node-name part".into());
     }
     let manifest = Manifest {

@@ -10,6 +10,7 @@
 //! and marks it `truncated`. The intent's checks (node names, CrossSubnet) are a
 //! separate step: `netdiag_core::packet::Annotator`.
 
+pub mod redact;
 pub mod vxlan;
 
 use std::net::{IpAddr, Ipv4Addr};
