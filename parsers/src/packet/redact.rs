@@ -6,8 +6,8 @@
 //! IPv4 header checksums are recomputed, so the headers stay valid. TCP/UDP/ICMPv6 checksums get
 //! the pseudo-header change (RFC 1624 incremental update); they cover the payload that is cut, so
 //! a reader cannot verify them anyway (Wireshark says "unverified" for a cut packet).
-//! MAC addresses are kept: they are not addresses a customer asks to hide, and netdiag's VTEP
-//! checks need them.
+//! MAC addresses are kept, as in the rest of a bundle (the VTEP checks compare them with the
+//! node's neighbours and FDB) — though Docker, kind and the lab derive a MAC from an IP address.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
