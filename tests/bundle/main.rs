@@ -750,17 +750,11 @@ fn lab_round_trip_healthy_and_broken_and_redacted() {
     assert_eq!(manifest["redaction"]["hosts"], 4);
 }
 
-#[test]
-fn lab_capture_is_embedded_and_read_back() {
-    if !privileged::can_run("lab_capture_is_embedded_and_read_back") {
-        return;
-    }
-    let lab = Lab::up("b2", &[]);
-    let tmp = tempfile::tempdir().expect("tmp");
-    let out = tmp.path().join("cap.tar.gz");
-    // Cross-subnet pings (worker → worker3 is VXLAN) while the bundle captures.
-    let name = lab.name.clone();
-    let pinger = std::thread::spawn(move || {
+/// Twelve cross-subnet pings from worker-p1 to worker3's pod over 3 s, their data filled with
+/// `pattern` (hex), on a thread.
+fn ping_worker3(lab: &Lab, pattern: &str) -> std::thread::JoinHandle<Output> {
+    let (name, pattern) = (lab.name.clone(), pattern.to_string());
+    std::thread::spawn(move || {
         netdiag(&[
             "lab",
             "exec",
@@ -775,9 +769,23 @@ fn lab_capture_is_embedded_and_read_back() {
             "0.25",
             "-W",
             "1",
+            "-p",
+            &pattern,
             "192.168.4.1",
         ])
-    });
+    })
+}
+
+#[test]
+fn lab_capture_is_embedded_and_read_back() {
+    if !privileged::can_run("lab_capture_is_embedded_and_read_back") {
+        return;
+    }
+    let lab = Lab::up("b2", &[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("cap.tar.gz");
+    // Cross-subnet pings (worker → worker3 is VXLAN) while the bundle captures.
+    let pinger = ping_worker3(&lab, "00");
     let o = netdiag(&[
         "bundle",
         "--lab",
@@ -808,27 +816,7 @@ fn lab_capture_is_embedded_and_read_back() {
     // the packets still name the same nodes through the redacted intent, and no original address
     // is left in them.
     let red = tmp.path().join("red.tar.gz");
-    let name = lab.name.clone();
-    let pinger = std::thread::spawn(move || {
-        netdiag(&[
-            "lab",
-            "exec",
-            "--name",
-            &name,
-            "worker-p1",
-            "--",
-            "ping",
-            "-c",
-            "12",
-            "-i",
-            "0.25",
-            "-W",
-            "1",
-            "-p",
-            "0a0a0a0b",
-            "192.168.4.1",
-        ])
-    });
+    let pinger = ping_worker3(&lab, "0a0a0a0b");
     let o = netdiag(&[
         "bundle",
         "--lab",

@@ -9,7 +9,7 @@
 //! MAC addresses are kept, as in the rest of a bundle (the VTEP checks compare them with the
 //! node's neighbours and FDB) — though Docker, kind and the lab derive a MAC from an IP address.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use netdiag_core::model::packet::LinkType;
 
@@ -93,17 +93,11 @@ impl Redact<'_, '_> {
                 let mut old = [0u8; 32];
                 old[..8].copy_from_slice(&f[at + 12..at + 20]);
                 for off in [12, 16] {
-                    let a = Ipv4Addr::new(
-                        f[at + off],
-                        f[at + off + 1],
-                        f[at + off + 2],
-                        f[at + off + 3],
-                    );
-                    let IpAddr::V4(n) = (self.map)(IpAddr::V4(a)) else {
+                    if !self.map_at(at + off, 4) {
                         return None;
-                    };
-                    f[at + off..at + off + 4].copy_from_slice(&n.octets());
+                    }
                 }
+                let f = &mut *self.f;
                 f[at + 10] = 0;
                 f[at + 11] = 0;
                 let sum = checksum(&f[at..at + ihl]);
@@ -127,12 +121,11 @@ impl Redact<'_, '_> {
                 let mut old = [0u8; 32];
                 old.copy_from_slice(&f[at + 8..at + 40]);
                 for off in [8, 24] {
-                    let b: [u8; 16] = f[at + off..at + off + 16].try_into().ok()?;
-                    let IpAddr::V6(n) = (self.map)(IpAddr::V6(Ipv6Addr::from(b))) else {
+                    if !self.map_at(at + off, 16) {
                         return None;
-                    };
-                    f[at + off..at + off + 16].copy_from_slice(&n.octets());
+                    }
                 }
+                let f = &mut *self.f;
                 let mut new = [0u8; 32];
                 new.copy_from_slice(&f[at + 8..at + 40]);
                 Some(IpHeaderAt {
@@ -219,6 +212,29 @@ impl Redact<'_, '_> {
         self.f[at..at + 2].copy_from_slice(&sum.to_be_bytes());
     }
 
+    /// Maps the address of `len` bytes (4 or 16) at `at` in place. Were the map to answer with the
+    /// other family, the bytes are zeroed (never left as they were) and the answer is false.
+    fn map_at(&mut self, at: usize, len: usize) -> bool {
+        let Some(b) = self.f.get(at..at + len) else {
+            return false;
+        };
+        let ip = match (<[u8; 4]>::try_from(b), <[u8; 16]>::try_from(b)) {
+            (Ok(a), _) => IpAddr::from(a),
+            (_, Ok(a)) => IpAddr::from(a),
+            _ => return false,
+        };
+        let dst = &mut self.f[at..at + len];
+        match (self.map)(ip) {
+            IpAddr::V4(n) if len == 4 => dst.copy_from_slice(&n.octets()),
+            IpAddr::V6(n) if len == 16 => dst.copy_from_slice(&n.octets()),
+            _ => {
+                dst.fill(0);
+                return false;
+            }
+        }
+        true
+    }
+
     /// ARP (IPv4 over Ethernet): sender and target addresses.
     fn arp(&mut self, at: usize) -> usize {
         let f = &mut *self.f;
@@ -226,15 +242,7 @@ impl Redact<'_, '_> {
             return at.min(f.len());
         }
         for off in [14, 24] {
-            let a = Ipv4Addr::new(
-                f[at + off],
-                f[at + off + 1],
-                f[at + off + 2],
-                f[at + off + 3],
-            );
-            if let IpAddr::V4(n) = (self.map)(IpAddr::V4(a)) {
-                f[at + off..at + off + 4].copy_from_slice(&n.octets());
-            }
+            self.map_at(at + off, 4);
         }
         at + 28
     }

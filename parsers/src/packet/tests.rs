@@ -211,8 +211,8 @@ fn every_decoder_anomaly() {
     ));
 }
 
-#[test]
-fn arp_inside_vxlan() {
+/// An ARP request for 192.168.4.0 from 192.168.2.0, broadcast inside VXLAN.
+fn arp_in_vxlan() -> Vec<u8> {
     let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 192, 168, 2, 0];
     arp.extend_from_slice(&[0; 6]);
     arp.extend_from_slice(&[192, 168, 4, 0]);
@@ -226,7 +226,12 @@ fn arp_inside_vxlan() {
         .udp(40000, 4789)
         .write(&mut v, &payload)
         .expect("test packet");
-    match dec(LinkType::Ethernet, &v).transport {
+    v
+}
+
+#[test]
+fn arp_inside_vxlan() {
+    match dec(LinkType::Ethernet, &arp_in_vxlan()).transport {
         Some(Transport::Arp { op, target_ip, .. }) => {
             assert_eq!((op, target_ip.to_string().as_str()), (1, "192.168.4.0"))
         }
@@ -402,20 +407,7 @@ fn redaction_covers_ipip_arp_and_quoted_headers() {
     assert_eq!(r.inner.expect("inner").dst, flip(P2.into()));
     assert_eq!(v.len(), 14 + 20 + 20 + 8);
     // ARP inside VXLAN.
-    let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 192, 168, 2, 0];
-    arp.extend_from_slice(&[0; 6]);
-    arp.extend_from_slice(&[192, 168, 4, 0]);
-    let mut payload = vxlan_header(4096).to_vec();
-    payload.extend_from_slice(&[0xff; 6]);
-    payload.extend_from_slice(&[0x66, 0, 0, 0, 0, 1, 8, 6]);
-    payload.extend_from_slice(&arp);
-    let mut f = Vec::new();
-    PacketBuilder::ethernet2([1; 6], [2; 6])
-        .ipv4(A, B, 64)
-        .udp(40000, 4789)
-        .write(&mut f, &payload)
-        .expect("arp");
-    let (_, r) = redacted(LinkType::Ethernet, &f);
+    let (_, r) = redacted(LinkType::Ethernet, &arp_in_vxlan());
     match r.transport {
         Some(Transport::Arp {
             sender_ip,
