@@ -490,6 +490,14 @@ mod tests {
         f
     }
 
+    /// The own reader itself, for reading batches.
+    fn own_reader(path: &Path) -> Box<FileReader> {
+        match own(path) {
+            CaptureFile::Pcap(r) => r,
+            CaptureFile::Libpcap(_) => unreachable!("own() checked"),
+        }
+    }
+
     /// A file of `n` records of varying sizes, some far larger than one read, so that records
     /// straddle the reads in every way.
     fn big_file(dir: &Path, n: usize) -> std::path::PathBuf {
@@ -537,9 +545,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = big_file(dir.path(), 700);
         let (theirs, _) = drain(&mut libpcap(&path));
-        let CaptureFile::Pcap(mut r) = own(&path) else {
-            unreachable!()
-        };
+        let mut r = own_reader(&path);
         let mut mine = Vec::new();
         loop {
             let mut batch = Batch::default();
@@ -603,9 +609,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = big_file(dir.path(), 400);
         let (all, _) = drain(&mut own(&path));
-        let CaptureFile::Pcap(mut r) = own(&path) else {
-            unreachable!()
-        };
+        let mut r = own_reader(&path);
         r.set_limits(Limits {
             packets: 123,
             bytes: u64::MAX,
@@ -617,9 +621,7 @@ mod tests {
         assert_eq!(n, 123);
         // Bytes: stop before the record after the one that reached the limit.
         let limit = all[..10].iter().map(|p| p.2.len() as u64).sum::<u64>() - 1;
-        let CaptureFile::Pcap(mut r) = own(&path) else {
-            unreachable!()
-        };
+        let mut r = own_reader(&path);
         r.set_limits(Limits {
             packets: u64::MAX,
             bytes: limit,

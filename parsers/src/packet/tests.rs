@@ -44,6 +44,18 @@ fn vxlan_frame(dport: u16, hdr: [u8; 8], inner_ip: &[u8]) -> Vec<u8> {
     v
 }
 
+/// ICMP "fragmentation needed" (MTU 1400) from P2 to P1, quoting the start of [`syn`].
+fn frag_needed() -> Vec<u8> {
+    let mut icmp = Vec::new();
+    PacketBuilder::ipv4(P2, P1, 63)
+        .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
+            etherparse::icmpv4::DestUnreachableHeader::FragmentationNeeded { next_hop_mtu: 1400 },
+        ))
+        .write(&mut icmp, &syn()[..28])
+        .expect("test packet");
+    icmp
+}
+
 fn dec(link: LinkType, f: &[u8]) -> PacketRecord {
     decode(link, 0, f.len() as u32, f, &DecodeConfig::default())
 }
@@ -180,13 +192,7 @@ fn every_decoder_anomaly() {
         "a first fragment still decodes"
     );
     // ICMP fragmentation needed with the quoted header.
-    let mut icmp = Vec::new();
-    PacketBuilder::ipv4(P2, P1, 63)
-        .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
-            etherparse::icmpv4::DestUnreachableHeader::FragmentationNeeded { next_hop_mtu: 1400 },
-        ))
-        .write(&mut icmp, &syn()[..28])
-        .expect("test packet");
+    let icmp = frag_needed();
     let r = d(&vxlan_frame(4789, vxlan_header(4096), &icmp));
     assert!(has(&r, Anomaly::IcmpFragNeeded));
     match r.transport {
@@ -420,13 +426,7 @@ fn redaction_covers_ipip_arp_and_quoted_headers() {
         other => panic!("{other:?}"),
     }
     // ICMP frag-needed: the quoted header's addresses too (ports kept).
-    let mut icmp = Vec::new();
-    PacketBuilder::ipv4(P2, P1, 63)
-        .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
-            etherparse::icmpv4::DestUnreachableHeader::FragmentationNeeded { next_hop_mtu: 1400 },
-        ))
-        .write(&mut icmp, &syn()[..28])
-        .expect("icmp");
+    let icmp = frag_needed();
     let (v, r) = redacted(
         LinkType::Ethernet,
         &vxlan_frame(4789, vxlan_header(4096), &icmp),
