@@ -112,6 +112,18 @@ codes! {
     IpamBlockAffinityMismatch = "IPAM-BLOCK-AFFINITY-MISMATCH", Error, "A block and its BlockAffinity name different nodes (Felix follows the block, BIRD the affinity).";
     InstallationPoolMissing = "INSTALLATION-POOL-MISSING", Warning, "The operator's Installation lists an IP pool whose CIDR no IPPool has: the operator has not created it (yet), or it was deleted.";
     BackendInferred = "BACKEND-INFERRED", Info, "No calico-config said which backend runs; it was inferred from evidence.";
+    IntentPartial = "INTENT-PARTIAL", Info, "The intent lacks a kind (no Nodes, no IPPools, …): the checks that need it are not checked.";
+    RouteUnreachable = "ROUTE-UNREACHABLE", Error, "A route in a pool CIDR of type unreachable or prohibit: the kernel rejects pod traffic to it (BIRD installs these when a BGP next hop cannot be resolved).";
+    RouteOrphanBlock = "ROUTE-ORPHAN-BLOCK", Warning, "A route in a pool CIDR to a block no node owns (released or never allocated).";
+    RouteForeignProto = "ROUTE-FOREIGN-PROTO", Warning, "A Calico route installed with a protocol Calico does not use for it (static, boot, dhcp): someone else wrote it.";
+    RouteOverride = "ROUTE-OVERRIDE", Error, "A more specific route inside a peer's block sends part of it elsewhere (to another node, device or gateway).";
+    NeighNotPermanent = "VXLAN-NEIGH-NOT-PERMANENT", Warning, "A peer VTEP's neighbour entry is dynamic (REACHABLE, STALE, …), not PERMANENT as Felix writes it.";
+    KernelIpForwardOff = "KERNEL-IP-FORWARD-OFF", Error, "net.ipv4.ip_forward is 0: the node forwards no pod traffic.";
+    KernelForwardingOff = "KERNEL-FORWARDING-OFF", Error, "Forwarding is off on a tunnel, parent or workload interface (net.ipv4.conf.DEV.forwarding = 0).";
+    KernelRpFilterStrict = "KERNEL-RP-FILTER-STRICT", Warning, "Strict reverse-path filtering on the parent or tunnel device drops traffic that arrives on another interface than its return route (CrossSubnet asymmetry, mixed pools).";
+    KernelProxyArpOff = "KERNEL-PROXY-ARP-OFF", Error, "proxy_arp is off on a workload interface: the pod's gateway 169.254.1.1 never resolves.";
+    WorkloadIfaceDown = "WORKLOAD-IFACE-DOWN", Error, "A workload (cali*) interface is down: its pod is unreachable.";
+    DataplaneNotModelled = "DATAPLANE-NOT-MODELLED", Warning, "The node runs a dataplane netdiag does not model (eBPF, WireGuard): the checks it changes are not made.";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

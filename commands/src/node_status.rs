@@ -91,6 +91,9 @@ pub fn build(
         },
     };
     Ok(match intent {
+        Ok(intent) if expect::ExpectError::no_nodes_collected(&intent) => {
+            expect::check_local(state, named, &IntentGap::NoNodes)
+        }
         Ok(intent) => match expect::pick_node(&intent, state, named) {
             Ok(node) => expect::check(&intent, state, &node)?,
             Err(e) if e.node_missing() => {

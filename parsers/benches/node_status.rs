@@ -25,6 +25,7 @@ fn state(s: &synth::Size) -> NodeState {
         routes: Some(iproute2::parse_routes_text(&synth::ip_route(s)).expect("routes")),
         neighbours: Some(iproute2::parse_neigh_text(&synth::ip_neigh(s)).expect("neigh")),
         fdb: Some(iproute2::parse_fdb_text(&synth::bridge_fdb(s)).expect("fdb")),
+        sysctl: None,
         notes: Vec::new(),
     }
 }

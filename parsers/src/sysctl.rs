@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 pub fn parse_sysctl(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in text.lines() {
-        let Some((name, value)) = line.split_once(" = ") else {
+        // `sysctl -a` writes `name = value`; `sysctl -w` echoes and people paste `name=value`.
+        let Some((name, value)) = line.split_once(" = ").or_else(|| line.split_once('=')) else {
             continue;
         };
         let (name, value) = (name.trim(), value.trim());

@@ -252,6 +252,7 @@ mod tests {
                 is_master: false,
                 state: Some(FdbState::Permanent),
             }]),
+            sysctl: None,
             notes: vec![],
         }
     }

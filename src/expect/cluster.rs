@@ -21,6 +21,10 @@ fn installation_pools(ctx: &Context, out: &mut Outcome) {
     let Some(inst) = &ctx.intent.installation else {
         return;
     };
+    if !ctx.intent.listed.pools {
+        // No IPPools read: nothing says the Installation's pools are missing.
+        return;
+    }
     for t in &inst.pools {
         if ctx
             .intent
@@ -54,7 +58,18 @@ fn node_ip(ctx: &Context, out: &mut Outcome) {
         out.unknown("the Node has no IPv4 address in the intent: peers cannot reach it");
         return;
     };
-    if ctx.state.links.is_some() && ctx.state.addrs_collected {
+    // A pasted excerpt of `ip addr` (only the Calico devices) says nothing about the host's own
+    // addresses: then the node IP's absence proves nothing.
+    let host_addrs = ctx.state.links().iter().any(|l| {
+        !is_calico_device(ctx, &l.name)
+            && l.name != "lo"
+            && l.addrs
+                .iter()
+                .any(|a| a.addr.is_ipv4() && !a.addr.is_loopback())
+    });
+    if ctx.state.links.is_some() && ctx.state.addrs_collected && !host_addrs {
+        out.unknown("the address dump holds no host interface with an IPv4 address (an excerpt?): whether the node IP is local is not checked");
+    } else if ctx.state.links.is_some() && ctx.state.addrs_collected {
         out.checked.links += 1;
         if ctx.parent.is_none() {
             out.push(
@@ -192,7 +207,9 @@ fn ipam(ctx: &Context, out: &mut Outcome) {
             continue;
         };
         out.checked.blocks += 1;
-        if owner != ctx.node.name && ctx.peer(owner).is_none() {
+        if owner != ctx.node.name && ctx.peer(owner).is_none() && ctx.peers_not_collected() {
+            out.unknown("the intent holds only this node's Node: blocks of other nodes are not checked for leaks (add `kubectl get nodes -o yaml`)");
+        } else if owner != ctx.node.name && ctx.peer(owner).is_none() {
             out.push(
                 Finding::new(Code::IpamAffinityNoNode, format!("block {}", b.cidr))
                     .expected(format!("{owner} to be a Node"))
@@ -211,4 +228,12 @@ fn ipam(ctx: &Context, out: &mut Outcome) {
             }
         }
     }
+}
+
+/// Calico's own devices: tunnels, workload veths and the BPF/WireGuard devices.
+fn is_calico_device(ctx: &Context, name: &str) -> bool {
+    ctx.is_workload_iface(name)
+        || name.ends_with(".cali")
+        || name.ends_with(".calico")
+        || name == crate::calico::IPIP_DEVICE
 }

@@ -142,6 +142,17 @@ pub struct Context<'a> {
     pub vxlan_port: u16,
     pub device_route_protocol: u8,
     pub interface_prefix: String,
+    /// Which blocks exist is known: IPAMBlocks were listed or present, or were derived from
+    /// BlockAffinities. Without it no route to a block is expected, and none is judged stray.
+    pub blocks_known: bool,
+    /// The same per family: affinities of IPv4 blocks only say nothing of IPv6 blocks.
+    pub blocks_known_v4: bool,
+    pub blocks_known_v6: bool,
+    /// Blocks whose affine node is not a Node of the intent (a partial Nodes list, or IPAM
+    /// leaks): stray entries on the tunnel devices may be theirs.
+    pub foreign_owned_blocks: Vec<IpNet>,
+    /// Dataplanes that change what Felix programs (eBPF, WireGuard), when detected.
+    pub dataplane: super::dataplane::Dataplane,
 }
 
 impl<'a> Context<'a> {
@@ -214,6 +225,23 @@ impl<'a> Context<'a> {
             });
         }
 
+        let blocks_known = !intent.blocks.is_empty() || intent.listed.blocks;
+        let blocks_known_v6 =
+            intent.listed.blocks || intent.blocks.iter().any(|b| b.cidr.addr().is_ipv6());
+        let blocks_known_v4 =
+            intent.listed.blocks || intent.blocks.iter().any(|b| b.cidr.addr().is_ipv4());
+        let foreign_owned_blocks = intent
+            .blocks
+            .iter()
+            .filter(|b| !b.deleted)
+            .filter(|b| {
+                b.affinity
+                    .as_deref()
+                    .is_some_and(|a| a != node.name && !peer_index.contains_key(a))
+            })
+            .map(|b| b.cidr)
+            .collect();
+        let dataplane = super::dataplane::Dataplane::detect(&felix, state);
         let drp = felix
             .device_route_protocol
             .unwrap_or(calico::DEFAULT_DEVICE_ROUTE_PROTOCOL);
@@ -239,7 +267,38 @@ impl<'a> Context<'a> {
             backend,
             peers,
             peer_index,
+            blocks_known,
+            blocks_known_v4,
+            blocks_known_v6,
+            foreign_owned_blocks,
+            dataplane,
         }
+    }
+
+    /// Whether the configured tunnel MTUs are known: FelixConfigurations were read (an absent
+    /// field then really is Felix's default), or the operator's Installation sets the MTU.
+    pub fn mtu_configured_known(&self) -> bool {
+        self.intent.listed.felix || self.installation_mtu().is_some()
+    }
+
+    /// Whether the blocks of `net`'s family are known.
+    pub fn blocks_known_for(&self, net: &IpNet) -> bool {
+        if net.addr().is_ipv6() {
+            self.blocks_known_v6
+        } else {
+            self.blocks_known_v4
+        }
+    }
+
+    /// The intent's Nodes are only this node's own (`kubectl get node NAME`): its peers were not
+    /// collected, so nodes that own blocks but are missing are no leak.
+    pub fn peers_not_collected(&self) -> bool {
+        self.peers.is_empty() && !self.foreign_owned_blocks.is_empty()
+    }
+
+    /// Whether `net` lies in a block owned by a node the intent does not hold.
+    pub fn in_foreign_block(&self, net: &IpNet) -> bool {
+        self.foreign_owned_blocks.iter().any(|b| b.contains(net))
     }
 
     /// The IPv4 or IPv6 view of the local node's VXLAN setup.
@@ -314,6 +373,15 @@ impl<'a> Context<'a> {
             PoolType::NoEncap => pcr == "enabled" || pcr == "enablednoencaponly",
             PoolType::None => false,
         }
+    }
+
+    /// Whether who programs IPIP routes is known. `programClusterRoutes` unset means Felix's
+    /// default, which moved (felix/config/config_params.go `ProgramClusterRoutes`): absent up to
+    /// v3.30 and `Disabled` in v3.31–v3.32 (BIRD programs IPIP), `EnabledIPIPOnly` from v3.34
+    /// (Felix does, proto 80, onlink, with an MTU). Without it either is right, so the IPIP
+    /// routes' protocol, onlink flag and MTU are not judged; their path still is.
+    pub fn ipip_owner_known(&self) -> bool {
+        self.felix.program_cluster_routes.is_some()
     }
 
     /// Whether anything programs routes of this kind: Felix, or BIRD when the backend is bird.

@@ -17,6 +17,9 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
         .map(|d| d.addrs.iter().filter(|a| a.addr.is_ipv4()).collect())
         .unwrap_or_default();
     if !ctx.ipip_enabled {
+        if !ctx.intent.listed.pools {
+            return;
+        }
         if let Some(d) = dev {
             if !v4.is_empty() {
                 out.checked.links += 1;
@@ -78,7 +81,9 @@ pub fn check_device(ctx: &Context, out: &mut Outcome) {
         }
     }
     if let (Some(want), Some(mtu)) = (ctx.ipip_mtu(), dev.mtu) {
-        if want != mtu {
+        if want != mtu && !ctx.mtu_configured_known() {
+            out.unknown(format!("tunl0 has MTU {mtu}, not the {want} Felix derives from the host MTU: no FelixConfiguration in the intent says whether ipipMTU sets it"));
+        } else if want != mtu {
             out.push(
                 Finding::new(Code::IpipMtuMismatch, subject)
                     .expected(format!("mtu {want}"))

@@ -22,6 +22,9 @@ pub enum IntentGap {
     /// The intent was read but has no Node for this node: why (the engine's error, naming the
     /// known nodes).
     NodeMissing(String),
+    /// The source holds no Nodes at all (files without `kubectl get nodes`): not an error, since
+    /// nothing says the node is missing, only that nobody collected the Nodes.
+    NoNodes,
 }
 
 /// Runs the checks that need no intent and reports the rest as unknown. `node` names the node when
@@ -57,6 +60,10 @@ fn gap_finding(gap: &IntentGap) -> Finding {
                 .actual(error.clone())
                 .hint(hint.clone())
         }
+        IntentGap::NoNodes => Finding::new(Code::IntentPartial, "cluster intent")
+            .expected("the cluster's Nodes (Kubernetes or Calico), to know this node and its peers")
+            .actual("no Node in the intent's files")
+            .hint("add `kubectl get nodes -o yaml` (and `calicoctl get nodes -o yaml`) output to judge routes, tunnels and peers"),
         IntentGap::NodeMissing(why) => Finding::new(Code::NodeNotInIntent, "cluster intent")
             .expected("a Node for this node in the intent")
             .actual(why.clone())

@@ -5,14 +5,21 @@
 //! `context` (E1–E6: node IP, parent, MTU, pools, peers, backend), `routes` (remote blocks, borrowed
 //! addresses, tunnel /32s, blackholes, stray routes), `vxlan` (device, neighbours, FDB), `ipip`
 //! (tunl0), `workload` (pod routes and cali* interfaces), `mtu`, `cluster` (node IP hygiene,
-//! CrossSubnet sanity, IPAM integrity).
+//! CrossSubnet sanity, IPAM integrity), `kernel` (forwarding, rp_filter, proxy ARP), `dataplane`
+//! (eBPF and WireGuard, detected so that they are not judged by the plain dataplane's rules).
+//!
+//! An absence of intent is never a finding: a kind the source did not read (no IPAMBlocks, no
+//! Pods, no FelixConfiguration in a ticket's files) turns the checks that need it into "not
+//! checked" lines, and Felix's defaults are used only where the source said there is nothing.
 //!
 //! The engine never fails: what it cannot check (a section not collected, a peer without a node IP)
 //! becomes an `unknown` entry or a finding, so a partial dump still gives a useful report.
 
 mod cluster;
 mod context;
+pub mod dataplane;
 mod ipip;
+mod kernel;
 mod local;
 mod mtu;
 mod routes;
@@ -41,6 +48,12 @@ pub enum ExpectError {
 impl ExpectError {
     /// The intent was read but holds no Node for this node (as opposed to several candidates):
     /// [`check_local`] can still run the checks that need no intent.
+    /// The intent holds no Nodes at all and the source did not list them: nothing is missing,
+    /// nothing was collected ([`IntentGap::NoNodes`]).
+    pub fn no_nodes_collected(intent: &ClusterIntent) -> bool {
+        intent.nodes.is_empty() && !intent.listed.nodes
+    }
+
     pub fn node_missing(&self) -> bool {
         matches!(
             self,
@@ -121,6 +134,8 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     for note in &intent.notes {
         out.unknown.push(format!("intent: {note}"));
     }
+    partial_intent(intent, &mut out);
+    dataplane_caveat(&ctx, &mut out);
     if let BackendOrigin::Inferred(evidence) = &ctx.backend.origin {
         out.push(
             Finding::new(Code::BackendInferred, "backend")
@@ -141,8 +156,71 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     vxlan::check_fdb(&ctx, &mut out);
     workload::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
+    kernel::check(&ctx, &mut out);
+    out.unknown(NOT_IN_STATE);
 
     Ok(Report::build(&ctx, out))
+}
+
+/// What no node state shows, said once in every report so that a clean one is not read as proof.
+pub const NOT_IN_STATE: &str = "not visible in the node state: firewall drops (nftables/iptables \
+     on the nodes, security groups in the fabric) and an underlay path MTU below the tunnel's; \
+     `netdiag trace SRC DST --probe` (lab) or `netdiag capture` on both nodes shows them";
+
+/// One INTENT-PARTIAL note naming the kinds the source did not read, so a report from a ticket's
+/// partial files says up front what it could not judge.
+fn partial_intent(intent: &ClusterIntent, out: &mut Outcome) {
+    let mut missing = intent.listed.missing();
+    // Operator-managed clusters have no calico-config; the Installation stands for it.
+    if intent.installation.is_some() {
+        missing.retain(|k| *k != "configmap/calico-config");
+    }
+    if intent.blocks.is_empty() {
+        // Named once, with the blocks.
+        missing.retain(|k| *k != "blockaffinities");
+    }
+    if missing.is_empty() {
+        return;
+    }
+    let what: Vec<&str> = missing
+        .iter()
+        .map(|k| match *k {
+            "ippools" => "ippools (encapsulation modes)",
+            "nodes" => "nodes (peers)",
+            "ipamblocks" if intent.blocks.is_empty() => "ipamblocks and blockaffinities (block routes)",
+            "ipamblocks" => "ipamblocks (blocks taken from the BlockAffinities; borrowed addresses unknown)",
+            "blockaffinities" => "blockaffinities (cross-checked with blocks)",
+            "felixconfigurations" => "felixconfigurations (VNI, port, MTUs compared only where they equal Felix's defaults)",
+            "pods" => "pods (workload routes)",
+            _ => "configmap/calico-config (backend inferred)",
+        })
+        .collect();
+    out.push(
+        Finding::new(Code::IntentPartial, "cluster intent")
+            .expected("every kind netdiag reads: ippools, nodes, ipamblocks, blockaffinities, felixconfigurations, pods, calico-config")
+            .actual(format!("not in the source: {}", what.join(", ")))
+            .hint("the checks that need them are listed under \"not checked\"; add `kubectl get <kind> -A -o yaml` output for them to judge those too"),
+    );
+}
+
+/// eBPF and WireGuard change what Felix programs: say so at the top, with what is left unjudged.
+fn dataplane_caveat(ctx: &Context, out: &mut Outcome) {
+    if let Some(evidence) = &ctx.dataplane.ebpf {
+        out.push(
+            Finding::new(Code::DataplaneNotModelled, "dataplane eBPF")
+                .expected("the Linux (iptables/nftables) dataplane netdiag models")
+                .actual(format!("eBPF dataplane ({evidence})"))
+                .hint("BPF programs on the interfaces do service NAT, policy and forwarding: the kernel settings (forwarding, rp_filter, proxy_arp) are not judged; routes, tunnels, neighbours and FDB are, since Felix programs them the same way in BPF mode. Use `calico-node -bpf` on the node for the BPF maps"),
+        );
+    }
+    if let Some(wg) = &ctx.dataplane.wireguard {
+        out.push(
+            Finding::new(Code::DataplaneNotModelled, "dataplane WireGuard")
+                .expected("unencrypted node-to-node traffic, the paths netdiag models")
+                .actual(format!("WireGuard ({}; device {})", wg.evidence, wg.device))
+                .hint("traffic to peers with a WireGuard key leaves through the WireGuard device by Felix's own routing table and rule, not by the main-table routes checked here: its peers, keys, routing table and rule are not judged; the pod MTU budget includes WireGuard's 60-byte overhead. Use `wg show` on the node"),
+        );
+    }
 }
 
 /// Parts of the node state that were not collected, as findings (both runs: with and without intent).

@@ -32,6 +32,15 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         ),
     ]
     .into_iter()
+    // WireGuard (felix/wireguard): its device carries the pods' traffic to keyed peers, so the
+    // pod MTU must fit it too.
+    .chain(ctx.dataplane.wireguard.as_ref().map(|wg| {
+        (
+            wg_name(&wg.device),
+            super::dataplane::WIREGUARD_OVERHEAD_V4,
+            true,
+        )
+    }))
     .filter(|(_, _, on)| *on)
     .filter_map(|(name, over, _)| {
         ctx.state
@@ -83,5 +92,14 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
                 );
             }
         }
+    }
+}
+
+/// The tunnels are named by `&'static str`; WireGuard's name may be configured.
+fn wg_name(dev: &str) -> &'static str {
+    if dev == super::dataplane::WIREGUARD_V6_DEVICE {
+        super::dataplane::WIREGUARD_V6_DEVICE
+    } else {
+        super::dataplane::WIREGUARD_DEVICE
     }
 }

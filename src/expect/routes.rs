@@ -77,15 +77,46 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         out.unknown("routes were not collected: remote block routes, blackholes and workload routes are unknown");
         return;
     };
+    unresolved_bird_routes(ctx, routes, out);
+    if !ctx.intent.listed.pools && ctx.intent.pools.is_empty() {
+        // No IPPools: no block's mode, so no route shape to expect and none to call stray. Who
+        // owns each block still says which next hops are wrong.
+        out.unknown(
+            "no IPPools in the intent: routes to blocks, blackholes and stray routes are not \
+             checked (collect `kubectl get ippools -o yaml`)",
+        );
+        foreign_next_hops(ctx, &MainTable::new(routes), out);
+        return;
+    }
+    if !ctx.blocks_known {
+        // No IPAMBlocks and no BlockAffinities: nothing says which node owns what, so no route is
+        // expected and none can be called stray (an absence of intent is never a finding). What
+        // the pools' modes alone decide is still judged.
+        out.unknown(
+            "no IPAMBlocks or BlockAffinities in the intent: routes to remote blocks, local \
+             blackholes, tunnel-IP routes and stray routes are not checked (collect \
+             `kubectl get blockaffinities,ipamblocks -o yaml`); only what the pool modes decide is",
+        );
+        pool_mode_routes(ctx, routes, out);
+        return;
+    }
+    if ctx.intent.blocks_from_affinities() {
+        out.unknown(
+            "blocks derived from BlockAffinities (no IPAMBlocks in the intent): borrowed \
+             addresses and more specific routes inside blocks are not checked",
+        );
+    }
     let expected = expected_routes(ctx, out);
     let index = MainTable::new(routes);
     let mut matched: HashSet<IpNet> = HashSet::with_capacity(expected.len());
     for exp in &expected {
         out.checked.routes += 1;
         matched.insert(exp.dst);
-        diff_one(exp, &index, out);
+        diff_one(exp, &index, ctx.device_route_protocol, out);
     }
     stray_routes(ctx, routes, &matched, out);
+    overrides(ctx, routes, &expected, &matched, out);
+    foreign_next_hops(ctx, &index, out);
 }
 
 /// The main table indexed by destination; the lowest metric wins, as in the kernel.
@@ -143,14 +174,17 @@ pub(super) fn expected_routes(ctx: &Context, out: &mut Outcome) -> Vec<ExpectedR
                 if owner == local && block.cidr.prefix_len() < block.cidr.max_prefix_len() =>
             {
                 let bird = !ctx.felix_owns(kind) && ctx.backend.bird();
+                let known = kind != PoolType::Ipip || ctx.ipip_owner_known();
                 exp.push(ExpectedRoute {
                     dst: block.cidr,
                     path: RoutePath::Blackhole,
                     kind: PeerPath::Direct,
-                    proto: Some(if bird {
-                        RouteProto::BIRD
-                    } else {
-                        ctx.felix_special_proto()
+                    proto: known.then(|| {
+                        if bird {
+                            RouteProto::BIRD
+                        } else {
+                            ctx.felix_special_proto()
+                        }
                     }),
                     mtu: None,
                     peer: None,
@@ -352,11 +386,16 @@ fn to_peer<'n>(
         PoolType::Ipip => {
             let ip = pf.ip?;
             let felix = ctx.felix_owns(PoolType::Ipip);
-            let proto = Some(if felix {
-                ctx.felix_special_proto()
-            } else {
-                RouteProto::BIRD
+            let known = ctx.ipip_owner_known();
+            let proto = known.then(|| {
+                if felix {
+                    ctx.felix_special_proto()
+                } else {
+                    RouteProto::BIRD
+                }
             });
+            // Unknown owner: BIRD's same-subnet route has no onlink, Felix's has; accept both.
+            let felix = felix && known;
             if ctx.same_subnet(pool, peer) {
                 if let Some(dev) = parent {
                     return base(
@@ -496,7 +535,7 @@ fn is_tunnel_dev(dev: &str) -> bool {
     dev == calico::VXLAN_DEVICE || dev == calico::IPIP_DEVICE || dev == calico::VXLAN_V6_DEVICE
 }
 
-fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
+fn diff_one(exp: &ExpectedRoute, table: &MainTable, drp: u8, out: &mut Outcome) {
     let subject = format!("route {}", exp.dst);
     let with_peer = |f: Finding| match &exp.peer {
         Some(p) => f.peer(p.clone()),
@@ -507,6 +546,7 @@ fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
             Code::BlackholeMissing => "Felix (VXLAN, or Felix-owned routes) or BIRD adds it for every local block; check that they run",
             Code::TunnelIpRouteMissing => "Calico before v3.29.2 lacks this route (#5595): upgrade; otherwise Felix is not syncing routes",
             _ => match exp.kind {
+                PeerPath::Ipip | PeerPath::Direct if exp.proto.is_none() => "BIRD programs this route, or Felix with programClusterRoutes (the default moved between Calico versions): check `calicoctl node status` for the BGP session with that peer, and calico-node on this node",
                 PeerPath::Vxlan | PeerPath::Direct if exp.proto != Some(RouteProto::BIRD) => "Felix programs this route: check calico-node is running and ready on this node",
                 _ => "BIRD programs this route: check `calicoctl node status` for the BGP session with that peer",
             },
@@ -529,13 +569,15 @@ fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
                     .hint("a local block should be blackholed so its unused addresses do not leak"),
             );
         } else {
-            check_proto(exp, actual, out);
+            check_proto(exp, actual, drp, out);
         }
         return;
     }
 
     if actual.kind != RouteType::Unicast {
-        let (code, hint) = if actual.kind == RouteType::Blackhole {
+        let (code, hint) = if matches!(actual.kind, RouteType::Unreachable | RouteType::Prohibit) {
+            (Code::RouteUnreachable, UNREACHABLE_HINT)
+        } else if actual.kind == RouteType::Blackhole {
             (Code::BlackholeStale, "a blackhole for a block affine to another node: traffic to its pods is dropped here (stale affinity, or BIRD/Felix kept old state)")
         } else {
             (
@@ -608,7 +650,7 @@ fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
             return;
         }
     }
-    if !check_proto(exp, actual, out) {
+    if !check_proto(exp, actual, drp, out) {
         return;
     }
     if let (Some(want), Some(have)) = (exp.mtu, actual.mtu) {
@@ -624,19 +666,34 @@ fn diff_one(exp: &ExpectedRoute, table: &MainTable, out: &mut Outcome) {
 }
 
 /// Compares the protocol; returns false when a finding was written.
-fn check_proto(exp: &ExpectedRoute, actual: &Route, out: &mut Outcome) -> bool {
+fn check_proto(exp: &ExpectedRoute, actual: &Route, drp: u8, out: &mut Outcome) -> bool {
     let (Some(want), Some(have)) = (exp.proto, actual.protocol) else {
         return true;
     };
     if want == have {
         return true;
     }
-    let hint = if want == RouteProto::BIRD || have == RouteProto::BIRD {
-        "BIRD and Felix disagree on who programs these routes: check FelixConfiguration and BGPConfiguration programClusterRoutes"
+    // Protocols Calico never uses for its routes unless deviceRouteProtocol says so: a person or
+    // another agent wrote this one (`ip route add` defaults to boot, NetworkManager and netplan to
+    // static, DHCP clients to dhcp).
+    // Felix's own deviceRouteProtocol (boot by default) is not foreign: that is Felix writing a
+    // route BIRD should own, which the next hint covers.
+    let foreign = matches!(
+        have,
+        RouteProto::BOOT | RouteProto::STATIC | RouteProto::DHCP
+    ) && want != have
+        && have != drp;
+    let (code, hint) = if foreign {
+        (
+            Code::RouteForeignProto,
+            "written by hand or by a host agent, not by Calico: Felix rewrites routes on its own devices (vxlan.calico, cali*) within routeRefreshInterval (90 s), but one via the parent stays until removed — and when Felix or BIRD later withdraws the block, this copy keeps sending its traffic to the old place; delete it and let Calico program it",
+        )
+    } else if want == RouteProto::BIRD || have == RouteProto::BIRD {
+        (Code::RouteAttr, "BIRD and Felix disagree on who programs these routes: check FelixConfiguration and BGPConfiguration programClusterRoutes")
     } else {
-        "Calico owns routes by protocol; one with another protocol was installed by something else (or FelixConfiguration deviceRouteProtocol changed)"
+        (Code::RouteAttr, "Calico owns routes by protocol; one with another protocol was installed by something else (or FelixConfiguration deviceRouteProtocol changed)")
     };
-    let mut f = Finding::new(Code::RouteAttr, format!("route {}", exp.dst))
+    let mut f = Finding::new(code, format!("route {}", exp.dst))
         .expected(exp.describe())
         .actual(actual.to_string())
         .hint(hint);
@@ -650,12 +707,38 @@ fn check_proto(exp: &ExpectedRoute, actual: &Route, out: &mut Outcome) -> bool {
 /// Calico-owned routes nobody expects: proto 80 anywhere and anything on vxlan.calico (Felix
 /// deletes both), and blackholes for pool blocks that are not this node's.
 fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: &mut Outcome) {
+    let mut foreign_noted = false;
     for r in routes.iter().filter(|r| r.is_main()) {
         let dst = r.dst.trunc();
         if matched.contains(&dst) {
             continue;
         }
-        let in_pool = ctx.pool_for(&dst).is_some();
+        if !ctx.blocks_known_for(&dst) {
+            // Affinities of one family only (a hand-assembled intent): the other family's routes
+            // cannot be judged.
+            continue;
+        }
+        if ctx.intent.blocks_from_affinities()
+            && dst.prefix_len() == dst.max_prefix_len()
+            && ctx.pool_for(&dst).is_some()
+        {
+            // A borrowed address, perhaps: blocks made from affinities have no allocations.
+            continue;
+        }
+        if ctx.in_foreign_block(&dst) {
+            // The block's node is not in the intent: its route cannot be judged either way.
+            if !foreign_noted {
+                foreign_noted = true;
+                out.unknown("routes into blocks of nodes that are not in the intent are not judged (add those Nodes)");
+            }
+            continue;
+        }
+        let pool = ctx.pool_for(&dst);
+        let in_pool = pool.is_some();
+        if in_pool && matches!(r.kind, RouteType::Unreachable | RouteType::Prohibit) {
+            out.push(unreachable(r, &dst));
+            continue;
+        }
         if r.kind == RouteType::Blackhole && in_pool {
             out.push(
                 Finding::new(Code::BlackholeStale, format!("route {dst}"))
@@ -671,6 +754,12 @@ fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: 
         ) && r.protocol != Some(RouteProto::KERNEL)
             && !is_v6_link_local(&dst);
         let felix = r.protocol == Some(RouteProto::FELIX) && r.kind != RouteType::Local;
+        if let Some(pool) = pool.filter(|_| r.kind == RouteType::Unicast) {
+            if let Some(f) = orphan_block_route(ctx, pool, r, &dst) {
+                out.push(f);
+                continue;
+            }
+        }
         if on_vxlan || felix {
             out.push(
                 Finding::new(Code::RouteUnexpected, format!("route {dst}"))
@@ -686,5 +775,286 @@ fn is_v6_link_local(net: &IpNet) -> bool {
     match net.addr() {
         IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
         IpAddr::V4(_) => false,
+    }
+}
+
+/// A unicast route in a pool to a block-sized (or smaller) range that no live block owned by a
+/// node covers: a block released or moved while its route stayed (BIRD withdraws a block when its
+/// affinity goes, Felix when the block does; a route left behind by a restart or written by hand
+/// stays). The next node to claim that block gets its traffic stolen. `None` when the route is
+/// explained: a workload /32, a borrowed address, a range wider than a block (a fabric or
+/// aggregate route), or a block that exists.
+fn orphan_block_route(ctx: &Context, pool: &IpPool, r: &Route, dst: &IpNet) -> Option<Finding> {
+    if dst.prefix_len() < pool.block_size || dst.prefix_len() == dst.max_prefix_len() {
+        // Wider than a block: an aggregate. Host routes: workloads and borrowed addresses, which
+        // the workload and override rules judge.
+        return None;
+    }
+    if r.dev.as_deref().is_some_and(|d| ctx.is_workload_iface(d)) {
+        return None;
+    }
+    let owned = ctx.intent.blocks.iter().any(|b| {
+        !b.deleted && b.affinity.is_some() && (b.cidr.contains(dst) || dst.contains(&b.cidr))
+    });
+    if owned {
+        return None;
+    }
+    Some(
+        Finding::new(Code::RouteOrphanBlock, format!("route {dst}"))
+            .expected(format!(
+                "no route: no block of pool {} at {dst} is affine to any node",
+                pool.name
+            ))
+            .actual(r.to_string())
+            .hint(match r.protocol {
+                Some(RouteProto::BIRD) => "BIRD still exports or learnt a block that IPAM released: check the peer's BIRD (`birdcl show route`) and the BlockAffinities; the next node to claim this block will have its traffic sent here",
+                Some(p) if p == ctx.device_route_protocol || p == RouteProto::FELIX => "Felix programmed this for a block that no longer exists; it removes it on its next route refresh (90 s) when running — a lasting one means Felix is stuck on this node",
+                _ => "not written by Calico (see its proto) and outside every live block: remove it, or the node that claims this block next loses its traffic here",
+            }),
+    )
+}
+
+/// A more specific route inside a peer's block that goes somewhere else than the block's own
+/// route: longest-prefix match hands part of the block (often a single pod) to another node,
+/// device or gateway. Borrowed addresses Calico routes on purpose are matched first and skipped;
+/// blocks made from affinities have unknown allocations, so nothing is judged inside them.
+fn overrides(
+    ctx: &Context,
+    routes: &[Route],
+    expected: &[ExpectedRoute],
+    matched: &HashSet<IpNet>,
+    out: &mut Outcome,
+) {
+    let blocks: Vec<&ExpectedRoute> = expected
+        .iter()
+        .filter(|e| e.peer.is_some() && e.dst.prefix_len() < e.dst.max_prefix_len())
+        .filter(|e| {
+            !ctx.intent
+                .blocks
+                .iter()
+                .any(|b| b.from_affinity && b.cidr.trunc() == e.dst.trunc())
+        })
+        .collect();
+    if blocks.is_empty() {
+        return;
+    }
+    let pods: HashMap<IpAddr, &crate::model::cluster::Pod> = ctx
+        .intent
+        .pods
+        .iter()
+        .flat_map(|p| p.ips.iter().map(move |ip| (*ip, p)))
+        .collect();
+    for r in routes.iter().filter(|r| r.is_main()) {
+        let dst = r.dst.trunc();
+        if matched.contains(&dst) || r.kind == RouteType::Local {
+            continue;
+        }
+        let Some(block) = blocks
+            .iter()
+            .find(|e| e.dst.contains(&dst) && e.dst.prefix_len() < dst.prefix_len())
+        else {
+            continue;
+        };
+        if r.dev.as_deref().is_some_and(|d| ctx.is_workload_iface(d)) {
+            // A local workload inside a peer's block: a borrowed address the workload rule
+            // checks against the Pods.
+            continue;
+        }
+        let same_path = match &block.path {
+            RoutePath::Via { gateway, dev, .. } => r
+                .paths()
+                .iter()
+                .any(|(g, d)| *g == Some(*gateway) && *d == Some(dev.as_str())),
+            RoutePath::Fabric => r.kind == RouteType::Unicast,
+            _ => false,
+        };
+        if same_path {
+            continue;
+        }
+        let owner = block.peer.as_deref().unwrap_or("?");
+        let pod = pods
+            .get(&dst.addr())
+            .filter(|_| dst.prefix_len() == dst.max_prefix_len())
+            .map(|p| {
+                format!(
+                    " (pod {}/{} on {})",
+                    p.namespace,
+                    p.name,
+                    p.node.as_deref().unwrap_or("?")
+                )
+            })
+            .unwrap_or_default();
+        out.push(
+            Finding::new(Code::RouteOverride, format!("route {dst}"))
+                .peer(owner)
+                .expected(format!(
+                    "{dst}{pod} follows its block's route: {} ({})",
+                    block.describe(),
+                    block.why
+                ))
+                .actual(r.to_string())
+                .hint("a more specific route wins by longest prefix: this part of the block goes elsewhere. Calico writes /32s only for borrowed addresses (in the IPAMBlocks) and local pods; a leftover of a moved pod, a hand-made route or another agent wrote this one — delete it"),
+        );
+    }
+}
+
+const UNREACHABLE_HINT: &str = "Calico never programs unreachable or prohibit routes: BIRD installs `unreachable` for a route whose BGP next hop it cannot resolve (the peer is in another subnet without IPIP/VXLAN CrossSubnet, or its next hop is not on a local link — #1761); pods behind it get ICMP errors. Check `birdcl show route all` and the pool's encapsulation";
+
+fn unreachable(r: &Route, dst: &IpNet) -> Finding {
+    Finding::new(Code::RouteUnreachable, format!("route {dst}"))
+        .expected(format!(
+            "a unicast route to {dst} toward the node that owns it"
+        ))
+        .actual(r.to_string())
+        .hint(UNREACHABLE_HINT)
+}
+
+/// Without blocks, what the pool's mode alone decides about a route inside it (§3–4): an
+/// unreachable route is always wrong; in an `Always` pool every block route goes through the
+/// tunnel; in a `Never` pool none does. CrossSubnet depends on the owner, so it is left alone.
+fn pool_mode_routes(ctx: &Context, routes: &[Route], out: &mut Outcome) {
+    for r in routes.iter().filter(|r| r.is_main()) {
+        let dst = r.dst.trunc();
+        let Some(pool) = ctx.pool_for(&dst) else {
+            continue;
+        };
+        if dst.prefix_len() < pool.block_size && !dst.addr().is_ipv6() {
+            // An aggregate (the whole pool via a router), not a block route.
+            continue;
+        }
+        if r.dev.as_deref().is_some_and(|d| ctx.is_workload_iface(d)) {
+            continue;
+        }
+        out.checked.routes += 1;
+        if matches!(r.kind, RouteType::Unreachable | RouteType::Prohibit) {
+            out.push(unreachable(r, &dst));
+            continue;
+        }
+        if r.kind != RouteType::Unicast {
+            continue;
+        }
+        let dev = r.paths().first().and_then(|(_, d)| *d).unwrap_or("");
+        let tunnel = match pool.pool_type() {
+            PoolType::Vxlan if pool.vxlan_mode == crate::model::cluster::EncapMode::Always => {
+                Some(if dst.addr().is_ipv6() {
+                    calico::VXLAN_V6_DEVICE
+                } else {
+                    calico::VXLAN_DEVICE
+                })
+            }
+            PoolType::Ipip if pool.ipip_mode == crate::model::cluster::EncapMode::Always => {
+                Some(calico::IPIP_DEVICE)
+            }
+            _ => None,
+        };
+        let wrong = match (pool.pool_type(), tunnel) {
+            (_, Some(t)) => dev != t,
+            (PoolType::NoEncap, None) => is_tunnel_dev(dev),
+            _ => false,
+        };
+        if !wrong {
+            continue;
+        }
+        let (expected, hint) = match tunnel {
+            Some(t) => (
+                format!("{dst} via <peer's {}> dev {t} onlink (pool {} is {}: always encapsulated)", if t == calico::IPIP_DEVICE { "node IP" } else { "VTEP" }, pool.name, pool.mode_label()),
+                "traffic to this block leaves unencapsulated although the pool says Always: the fabric must then route pod CIDRs, which it usually does not. A route from another encapsulation or a hand-made one; Felix/BIRD reprogram it when they run",
+            ),
+            None => (
+                format!("{dst} via <peer's node IP> (pool {} is no-encap)", pool.name),
+                "the pool uses no encapsulation but this route tunnels: the encapsulation was switched without cleanup (#10449)",
+            ),
+        };
+        out.push(
+            Finding::new(Code::RouteWrongPath, format!("route {dst}"))
+                .expected(expected)
+                .actual(r.to_string())
+                .hint(hint),
+        );
+    }
+}
+
+/// BIRD's `unreachable` routes outside the pools: BIRD could not resolve a BGP next hop (a peer
+/// in another subnet without a route to it, a next hop that is not on a local link). Inside a
+/// pool the block rules report them as errors; outside one they still say a BGP session carries
+/// routes this node cannot use, which is how #1761 looked.
+fn unresolved_bird_routes(ctx: &Context, routes: &[Route], out: &mut Outcome) {
+    for r in routes.iter().filter(|r| r.is_main()) {
+        let dst = r.dst.trunc();
+        if r.protocol != Some(RouteProto::BIRD)
+            || !matches!(r.kind, RouteType::Unreachable | RouteType::Prohibit)
+            || ctx.pool_for(&dst).is_some()
+        {
+            continue;
+        }
+        out.push(
+            unreachable(r, &dst)
+                .severity(crate::Severity::Warning)
+                .expected(format!(
+                    "a unicast route to {dst}: BIRD learnt it from a peer"
+                )),
+        );
+    }
+}
+
+/// A block's route with a next hop that belongs to another node than the block's owner: an ECMP
+/// route across two nodes (a duplicate BlockAffinity: BIRD learns the block from both, #6486) or,
+/// when the pool is not in the intent, any route to a node that does not own the block. Every
+/// flow hashed to the wrong node is lost. Judged by who owns the gateway, so no pool is needed.
+fn foreign_next_hops(ctx: &Context, table: &MainTable, out: &mut Outcome) {
+    let mut owner_of: HashMap<IpAddr, &str> = HashMap::new();
+    for p in &ctx.peers {
+        let name = p.node.name.as_str();
+        for ip in [
+            p.ip.map(IpAddr::V4),
+            p.ip6.map(IpAddr::V6),
+            p.vtep.map(|(t, _)| IpAddr::V4(t)),
+            p.vtep6.map(|(t, _)| IpAddr::V6(t)),
+            p.node.ipip_tunnel_ip.map(IpAddr::V4),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            owner_of.entry(ip).or_insert(name);
+        }
+    }
+    for b in ctx.intent.blocks.iter().filter(|b| !b.deleted) {
+        let Some(owner) = b.affinity.as_deref() else {
+            continue;
+        };
+        if owner == ctx.node.name {
+            continue;
+        }
+        let Some(r) = table.get(&b.cidr) else {
+            continue;
+        };
+        let paths = r.paths();
+        let pool_known = ctx.pool_for(&b.cidr).is_some();
+        if pool_known && paths.len() < 2 {
+            // One path: the block rules already judged it.
+            continue;
+        }
+        let strangers: Vec<(IpAddr, &str)> = paths
+            .iter()
+            .filter_map(|(g, _)| g.and_then(|g| owner_of.get(&g).map(|n| (g, *n))))
+            .filter(|(_, n)| *n != owner)
+            .collect();
+        let Some((gw, other)) = strangers.first() else {
+            continue;
+        };
+        out.push(
+            Finding::new(Code::RouteStaleGateway, format!("route {}", b.cidr))
+                .peer(owner)
+                .expected(format!(
+                    "{} toward {owner}, the block's owner{}",
+                    b.cidr,
+                    if paths.len() > 1 { ", only" } else { "" }
+                ))
+                .actual(r.to_string())
+                .hint(format!(
+                    "next hop {gw} is {other}, which does not own this block{}: a duplicate or stale BlockAffinity makes BIRD learn the block from both nodes (#6486); `calicoctl ipam check`, then delete the stale BlockAffinity",
+                    if paths.len() > 1 { " — flows hashed to it are lost" } else { "" }
+                )),
+        );
     }
 }

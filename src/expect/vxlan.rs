@@ -22,6 +22,15 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
     let family = if fam.v6 { "IPv6" } else { "IPv4" };
     let dev = ctx.state.link(fam.device);
     if !fam.enabled {
+        if !ctx.intent.listed.pools {
+            if let Some(dev) = dev {
+                // What is wrong whatever the pools say still is.
+                out.checked.links += 1;
+                device_state(dev, out);
+                out.unknown(format!("no IPPools in the intent: whether {} should exist, and its VNI, port and addresses, are not checked", fam.device));
+            }
+            return;
+        }
         if let Some(dev) = dev {
             out.checked.links += 1;
             out.push(
@@ -64,10 +73,17 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
     let subject = format!("link {}", dev.name);
     device_state(dev, out);
     match &dev.vxlan {
+        // BPF mode: the device is flow-based (no VNI, parent or local address), by design.
+        Some(_) if ctx.dataplane.ebpf.is_some() => out.unknown(format!(
+            "eBPF dataplane: {}'s VNI, port, local address, parent and MTU are not judged (flow-based device)",
+            fam.device
+        )),
         None => out.unknown("vxlan.calico details (VNI, port, local, learning) are not in the dump: collect `ip -d link`"),
         Some(v) => {
             if let Some(vni) = v.vni {
-                if vni != ctx.vxlan_vni {
+                if vni != ctx.vxlan_vni && !ctx.intent.listed.felix {
+                    out.unknown(format!("{} has VNI {vni}, not Felix's default {}: no FelixConfiguration in the intent says whether vxlanVNI sets it", fam.device, ctx.vxlan_vni));
+                } else if vni != ctx.vxlan_vni {
                     out.push(
                         Finding::new(Code::VxlanVniMismatch, subject.clone())
                             .expected(format!("vxlan id {}", ctx.vxlan_vni))
@@ -77,7 +93,9 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
                 }
             }
             if let Some(port) = v.port {
-                if port != ctx.vxlan_port {
+                if port != ctx.vxlan_port && !ctx.intent.listed.felix {
+                    out.unknown(format!("{} has port {port}, not Felix's default {}: no FelixConfiguration in the intent says whether vxlanPort sets it", fam.device, ctx.vxlan_port));
+                } else if port != ctx.vxlan_port {
                     out.push(
                         Finding::new(Code::VxlanPortMismatch, subject.clone())
                             .expected(format!("dstport {}", ctx.vxlan_port))
@@ -140,9 +158,11 @@ fn check_device_fam(ctx: &Context, fam: &Fam, out: &mut Outcome) {
             );
         }
     }
-    if let Some(want) = fam.mtu {
+    if let Some(want) = fam.mtu.filter(|_| ctx.dataplane.ebpf.is_none()) {
         if let Some(mtu) = dev.mtu {
-            if mtu != want {
+            if mtu != want && !ctx.mtu_configured_known() {
+                out.unknown(format!("{} has MTU {mtu}, not the {want} Felix derives from the host MTU: no FelixConfiguration in the intent says whether {} sets it", fam.device, if fam.v6 { "vxlanMTUV6" } else { "vxlanMTU" }));
+            } else if mtu != want {
                 out.push(
                     Finding::new(Code::VxlanMtuMismatch, subject.clone())
                         .expected(format!("mtu {want}"))
@@ -305,18 +325,24 @@ fn check_neighbours_fam(
                     .hint("the entry is not resolved: Felix did not program the peer's VTEP"),
             ),
             Some(n) if n.state.map(|s| !s.is_permanent()).unwrap_or(false) => out.push(
-                Finding::new(Code::NeighMissing, subject)
+                Finding::new(Code::NeighNotPermanent, subject)
                     .peer(*node)
-                    .severity(crate::Severity::Warning)
                     .expected(expected)
                     .actual(n.to_string())
-                    .hint("Calico writes these entries PERMANENT; a dynamic one was learnt or added by something else"),
+                    .hint("Felix writes VTEP entries PERMANENT (felix/dataplane/linux/vxlan_mgr.go); a dynamic one was learnt or added by something else and the kernel may age it out or re-resolve it on a nolearning device — Felix replaces it on its next resync when running"),
             ),
             Some(_) => {}
         }
     }
+    // Without blocks nothing says which nodes should have VTEPs; with blocks of nodes the intent
+    // lacks, an entry may be theirs.
+    let partial = !ctx.foreign_owned_blocks.is_empty() || !ctx.blocks_known;
     for n in &on_dev {
         if vteps.contains_key(&n.ip) {
+            continue;
+        }
+        if partial && !n.state.is_some_and(|s| s.is_unresolved()) {
+            out.unknown(format!("entries on {device} for VTEPs of nodes not in the intent are not judged (add those Nodes, and the IPAM blocks)"));
             continue;
         }
         if n.state.map(|s| s.is_unresolved()).unwrap_or(false) {
@@ -339,6 +365,14 @@ fn check_neighbours_fam(
 
 pub fn check_fdb(ctx: &Context, out: &mut Outcome) {
     if !ctx.vxlan_enabled && !ctx.vxlan6_enabled {
+        return;
+    }
+    if ctx.dataplane.ebpf.is_some() {
+        // felix/vxlanfdb/vxlan_fdb.go: in BPF mode only the ARP entries are programmed; the BPF
+        // programs pick the outer destination.
+        out.unknown(
+            "eBPF dataplane: the VXLAN FDB is not judged (Felix programs none in BPF mode)",
+        );
         return;
     }
     let Some(fdb) = ctx.state.fdb.as_deref() else {
@@ -421,8 +455,11 @@ fn check_fdb_fam(ctx: &Context, fam: &Fam, fdb: &[crate::model::FdbEntry], out: 
             );
         }
     }
+    let partial = !ctx.foreign_owned_blocks.is_empty() || !ctx.blocks_known;
     for e in &entries {
-        if !by_mac.contains_key(&e.mac) {
+        if !by_mac.contains_key(&e.mac) && partial && !e.mac.is_zero() {
+            out.unknown(format!("entries on {device} for VTEPs of nodes not in the intent are not judged (add those Nodes, and the IPAM blocks)"));
+        } else if !by_mac.contains_key(&e.mac) {
             out.push(
                 Finding::new(Code::FdbUnknownMac, format!("fdb {}", e.mac))
                     .expected("no entry: the MAC is no current VTEP")

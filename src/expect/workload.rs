@@ -31,6 +31,14 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         out.unknown("no Pods in the intent: workload routes are not checked");
         return;
     }
+    if pods.is_empty() {
+        // Pods of other nodes only (a namespace's list, a --node filter for another node): a
+        // cali* route here cannot be told from a pod that was not collected.
+        out.unknown(format!(
+            "no Pod of the intent runs on {local}: its workload routes are not checked"
+        ));
+        return;
+    }
     let main_routes: Vec<_> = routes.iter().filter(|r| r.is_main()).collect();
     let mut pod_ips: HashSet<IpAddr> = HashSet::new();
     for pod in &pods {

@@ -194,6 +194,10 @@ pub struct IpamBlock {
     pub affinity: Option<String>,
     pub allocations: Vec<Allocation>,
     pub deleted: bool,
+    /// Not an IPAMBlock of the intent: made from a BlockAffinity because the intent holds no
+    /// IPAMBlocks ([`ClusterIntent::derive_blocks`]). Its allocations are unknown, not empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_affinity: bool,
 }
 
 impl IpamBlock {
@@ -237,6 +241,17 @@ pub struct FelixConfig {
     pub remove_external_routes: Option<bool>,
     pub program_cluster_routes: Option<String>,
     pub bpf_enabled: Option<bool>,
+    /// `wireguardEnabled` / `wireguardEnabledV6`: node-to-node encryption over wireguard.cali.
+    #[serde(default)]
+    pub wireguard_enabled: Option<bool>,
+    #[serde(default)]
+    pub wireguard_enabled_v6: Option<bool>,
+    #[serde(default)]
+    pub wireguard_mtu: Option<u32>,
+    #[serde(default)]
+    pub wireguard_interface: Option<String>,
+    #[serde(default)]
+    pub wireguard_routing_table: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,6 +309,71 @@ pub struct ClusterIntent {
     /// The Tigera operator's `Installation`, when the cluster is operator-managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation: Option<Installation>,
+    /// Which kinds the source really read. An empty `blocks` means "no IPAM blocks" only when
+    /// `listed.blocks` is set; otherwise nobody collected them, and the checks that need them are
+    /// "not checked" rather than judged against nothing.
+    #[serde(default)]
+    pub listed: Listed,
+}
+
+/// The kinds a source read in full: the API lists every kind it asks for (an empty list is the
+/// truth, a 404 on calico-config means there is none); a directory of files states a kind only by
+/// holding at least one object of it (`kubectl get … -o yaml` of an empty list names no kind).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Listed {
+    pub pools: bool,
+    pub nodes: bool,
+    pub blocks: bool,
+    pub affinities: bool,
+    pub felix: bool,
+    pub pods: bool,
+    /// The calico-config ConfigMap was looked for (API) or read (files).
+    pub calico_config: bool,
+}
+
+impl Listed {
+    /// Every kind: an intent built in code (the lab, tests) that is complete by construction.
+    pub const ALL: Listed = Listed {
+        pools: true,
+        nodes: true,
+        blocks: true,
+        affinities: true,
+        felix: true,
+        pods: true,
+        calico_config: true,
+    };
+
+    pub fn union(self, o: Listed) -> Listed {
+        Listed {
+            pools: self.pools || o.pools,
+            nodes: self.nodes || o.nodes,
+            blocks: self.blocks || o.blocks,
+            affinities: self.affinities || o.affinities,
+            felix: self.felix || o.felix,
+            pods: self.pods || o.pods,
+            calico_config: self.calico_config || o.calico_config,
+        }
+    }
+
+    /// The kinds missing, as `kubectl get` resource names, for "not checked" lines.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        for (have, name) in [
+            (self.pools, "ippools"),
+            (self.nodes, "nodes"),
+            (self.blocks, "ipamblocks"),
+            (self.affinities, "blockaffinities"),
+            (self.felix, "felixconfigurations"),
+            (self.pods, "pods"),
+            (self.calico_config, "configmap/calico-config"),
+        ] {
+            if !have {
+                m.push(name);
+            }
+        }
+        m
+    }
 }
 
 /// The operator's `Installation` (`operator.tigera.io/v1`, usually named `default`): what the
@@ -337,6 +417,44 @@ impl Installation {
 }
 
 impl ClusterIntent {
+    /// When the intent has BlockAffinities but no IPAMBlocks (`kubectl get blockaffinities` was
+    /// collected, `ipamblocks` was not), stands in one block per live affinity, so that remote
+    /// block routes and local blackholes can still be checked: BIRD exports a node's blocks from
+    /// its affinities (confd watches `/calico/ipam/v2/host/<node>/ipv4/block/`), and Felix's
+    /// blocks carry the same affinity while IPAM is consistent. Nothing is derived when IPAM
+    /// blocks were listed, even as an empty list, since that is the cluster's truth. Returns how
+    /// many blocks were derived.
+    pub fn derive_blocks(&mut self) -> usize {
+        if !self.blocks.is_empty() || self.listed.blocks {
+            return 0;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &self.affinities {
+            // pendingDeletion: the affinity is being released; no component programs it.
+            let releasing = a
+                .state
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("pendingDeletion"));
+            if a.deleted || releasing || !seen.insert(a.cidr.trunc()) {
+                continue;
+            }
+            self.blocks.push(IpamBlock {
+                name: a.name.clone(),
+                cidr: a.cidr,
+                affinity: Some(a.node.clone()),
+                allocations: Vec::new(),
+                deleted: false,
+                from_affinity: true,
+            });
+        }
+        self.blocks.len()
+    }
+
+    /// Whether the blocks were made from affinities ([`ClusterIntent::derive_blocks`]).
+    pub fn blocks_from_affinities(&self) -> bool {
+        self.blocks.iter().any(|b| b.from_affinity)
+    }
+
     pub fn node(&self, name: &str) -> Option<&NodeIntent> {
         self.nodes.iter().find(|n| n.name == name)
     }
@@ -376,7 +494,12 @@ impl ClusterIntent {
                 route_source,
                 remove_external_routes,
                 program_cluster_routes,
-                bpf_enabled
+                bpf_enabled,
+                wireguard_enabled,
+                wireguard_enabled_v6,
+                wireguard_mtu,
+                wireguard_interface,
+                wireguard_routing_table
             );
         }
         eff.name = node_name;
@@ -411,6 +534,7 @@ impl ClusterIntent {
         self.backend = other.backend.or(self.backend);
         self.veth_mtu = other.veth_mtu.or(self.veth_mtu);
         self.installation = other.installation.or(self.installation.take());
+        self.listed = self.listed.union(other.listed);
         self.notes.extend(other.notes);
     }
 }

@@ -19,6 +19,11 @@ pub struct NodeState {
     pub routes: Option<Vec<Route>>,
     pub neighbours: Option<Vec<Neighbour>>,
     pub fdb: Option<Vec<FdbEntry>>,
+    /// Kernel settings by sysctl name (`net.ipv4.ip_forward`, `net.ipv4.conf.eth0.rp_filter`),
+    /// read live from /proc/sys in the node's namespace or from `sysctl.txt` (`sysctl -a`, a
+    /// bundle). `None`: not collected, so the kernel checks are not made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysctl: Option<std::collections::BTreeMap<String, String>>,
     /// Partial collection failures and other notes about the source; they become findings.
     pub notes: Vec<CollectionNote>,
 }
@@ -46,6 +51,11 @@ impl NodeState {
 
     pub fn fdb(&self) -> &[FdbEntry] {
         self.fdb.as_deref().unwrap_or_default()
+    }
+
+    /// One sysctl by name, when collected.
+    pub fn sysctl(&self, key: &str) -> Option<&str> {
+        self.sysctl.as_ref()?.get(key).map(String::as_str)
     }
 
     pub fn link(&self, name: &str) -> Option<&Link> {

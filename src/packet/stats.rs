@@ -452,6 +452,7 @@ mod tests {
             affinity: Some(node.into()),
             allocations: Vec::new(),
             deleted: false,
+            from_affinity: false,
         };
         ClusterIntent {
             pools: vec![IpPool {

@@ -116,6 +116,9 @@ pub struct Report {
     pub checked: Checked,
     /// Checks that could not be made, and why.
     pub unknown: Vec<String>,
+    /// The blocks were made from BlockAffinities: the intent held no IPAMBlocks.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocks_from_affinities: bool,
 }
 
 impl Report {
@@ -221,6 +224,7 @@ impl Report {
             findings,
             checked,
             unknown,
+            blocks_from_affinities: ctx.intent.blocks_from_affinities(),
         }
     }
 
@@ -249,6 +253,7 @@ impl Report {
             findings,
             checked,
             unknown,
+            blocks_from_affinities: false,
         }
     }
 

@@ -66,14 +66,19 @@ pub fn render_text(r: &Report, opts: RenderOptions) -> String {
     for pool in &r.pools {
         let _ = writeln!(
             s,
-            "{} {} {} {}{}, {} local block{}",
+            "{} {} {} {}{}, {} local block{}{}",
             p.bold("pool"),
             pool.name,
             pool.cidr,
             pool.mode,
             if pool.disabled { " (disabled)" } else { "" },
             pool.local_blocks,
-            plural(pool.local_blocks)
+            plural(pool.local_blocks),
+            if r.blocks_from_affinities {
+                " (from BlockAffinities: no IPAMBlocks in the intent)"
+            } else {
+                ""
+            }
         );
     }
     if r.pools.is_empty() {
@@ -130,7 +135,33 @@ pub fn render_text(r: &Report, opts: RenderOptions) -> String {
     );
     s.push('\n');
 
-    if r.counts.error == 0 && r.counts.warning == 0 {
+    // What could not be checked beyond the line every report carries (firewalls, path MTU).
+    let gaps = r
+        .unknown
+        .iter()
+        .filter(|u| u.as_str() != crate::expect::NOT_IN_STATE)
+        .count();
+    if r.counts.error == 0 && r.counts.warning == 0 && c.total() == 0 {
+        // A clean report of nothing is no verdict: say so instead of painting it green.
+        let _ = writeln!(
+            s,
+            "{}",
+            p.sev(
+                Severity::Info,
+                "? nothing could be checked: see \"not checked\" for what to collect"
+            )
+        );
+    } else if r.counts.error == 0 && r.counts.warning == 0 && gaps > 0 {
+        let _ = writeln!(
+            s,
+            "{}",
+            p.ok(&format!(
+                "✓ no fault in what was checked ({} checks); {gaps} part{} not checked, listed below",
+                c.total(),
+                plural(gaps)
+            ))
+        );
+    } else if r.counts.error == 0 && r.counts.warning == 0 {
         let _ = writeln!(
             s,
             "{}",

@@ -52,7 +52,9 @@ fn run(dir: &Path) -> Outcome {
         .expect("name")
         .to_string_lossy()
         .into_owned();
-    let intent = files::load_intent(dir).unwrap_or_else(|e| panic!("{name}: intent: {e:#}"));
+    let mut intent = files::load_intent(dir).unwrap_or_else(|e| panic!("{name}: intent: {e:#}"));
+    // As every command does (source::intent_for).
+    intent.derive_blocks();
     let nodes = files::node_dirs(dir).expect("nodes");
     assert_eq!(nodes.len(), 1, "{name}: one node under test");
     let mut state =
@@ -129,4 +131,174 @@ fn json_report_carries_the_documented_fields() {
             }
         }
     }
+}
+
+/// The intent with one kind taken away, as a ticket that lacks that file would give it: the
+/// objects gone and the kind no longer listed.
+fn without(
+    intent: &netdiag_core::ClusterIntent,
+    kind: &str,
+    local: &str,
+) -> netdiag_core::ClusterIntent {
+    let mut i = intent.clone();
+    // Blocks made from affinities are not the source's: take them back before dropping.
+    i.blocks.retain(|b| !b.from_affinity);
+    match kind {
+        "ippools" => {
+            i.pools.clear();
+            i.listed.pools = false;
+        }
+        "nodes" => {
+            i.nodes.clear();
+            i.listed.nodes = false;
+        }
+        // Only the local node's Node: the peers' were not collected.
+        "peer-nodes" => i.nodes.retain(|n| n.name == local),
+        "ipamblocks" => {
+            i.blocks.clear();
+            i.listed.blocks = false;
+        }
+        "blockaffinities" => {
+            i.affinities.clear();
+            i.listed.affinities = false;
+        }
+        "ipam" => {
+            i.blocks.clear();
+            i.affinities.clear();
+            i.listed.blocks = false;
+            i.listed.affinities = false;
+        }
+        "felixconfigurations" => {
+            i.felix.clear();
+            i.listed.felix = false;
+        }
+        "pods" => {
+            i.pods.clear();
+            i.listed.pods = false;
+        }
+        "calico-config" => {
+            i.backend = None;
+            i.veth_mtu = None;
+            i.listed.calico_config = false;
+        }
+        other => panic!("no kind {other}"),
+    }
+    i.derive_blocks();
+    i
+}
+
+const KINDS: [&str; 10] = [
+    "ippools",
+    "nodes",
+    "peer-nodes",
+    "ipamblocks",
+    "blockaffinities",
+    "ipam",
+    "felixconfigurations",
+    "pods",
+    "calico-config",
+    "ipam",
+];
+
+/// Issue 14: an absence of intent is "not checked", never a finding. For every scenario, healthy
+/// or broken, and every kind taken away, the report may lose findings but gains none at warning
+/// or above: each remaining one was in the full report too (same code and subject).
+#[test]
+fn a_missing_kind_adds_no_finding() {
+    let mut failures = Vec::new();
+    for dir in scenarios() {
+        let full = run(&dir);
+        let name = full.name.clone();
+        let intent = {
+            let mut i = files::load_intent(&dir).expect("intent");
+            i.derive_blocks();
+            i
+        };
+        let node_dir = files::node_dirs(&dir).expect("nodes").remove(0);
+        let state = files::load_state(&dir, &node_dir).expect("state");
+        let before: std::collections::HashSet<(String, String)> = full
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .map(|f| (f.code.as_str().to_string(), f.subject.clone()))
+            .collect();
+        for kind in KINDS {
+            let partial = without(&intent, kind, &full.report.node);
+            let report = netdiag::node_status::build(Ok(partial), &state, Some(&node_dir))
+                .unwrap_or_else(|e| panic!("{name} without {kind}: {e:#}"));
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+            {
+                if !before.contains(&(f.code.as_str().to_string(), f.subject.clone())) {
+                    failures.push(format!(
+                        "{name} without {kind}: new {} {} {}: {} / {}",
+                        f.severity.as_str(),
+                        f.code.as_str(),
+                        f.subject,
+                        f.actual,
+                        f.hint
+                    ));
+                }
+            }
+            // And the reason is on record.
+            let says = report
+                .findings
+                .iter()
+                .any(|f| f.code == netdiag_core::Code::IntentPartial);
+            if kind != "peer-nodes" && kind != "blockaffinities" && !says {
+                failures.push(format!("{name} without {kind}: no INTENT-PARTIAL finding"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn real_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/real")
+}
+
+/// Fixtures transcribed from public posts of real nodes (testdata/real/README.md): each gives
+/// exactly the codes its expected-findings.txt names, at warning or above.
+#[test]
+fn real_nodes_give_their_expected_findings() {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(real_dir())
+        .expect("testdata/real exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.join("cluster").is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 6, "at least six real nodes ({})", dirs.len());
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let mut intent = files::load_intent(dir).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        intent.derive_blocks();
+        let node = files::node_dirs(dir).expect("nodes").remove(0);
+        let state = files::load_state(dir, &node).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let report = netdiag::node_status::build(Ok(intent), &state, Some(&node))
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let want = expected_codes(dir);
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            *got.entry(f.code.as_str().to_string()).or_insert(0) += 1;
+        }
+        if want != got {
+            failures.push(format!(
+                "{name}: expected {want:?}, got {got:?}\n{}",
+                render_text(&report, RenderOptions::default())
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

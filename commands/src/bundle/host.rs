@@ -84,9 +84,10 @@ fn sysctls(links: &[String]) -> String {
     ];
     for l in links {
         keys.push(conf(l, "rp_filter"));
+        // node-status judges forwarding on the parent and the tunnels too.
+        keys.push(conf(l, "forwarding"));
         if l.starts_with("cali") {
             keys.push(conf(l, "proxy_arp"));
-            keys.push(conf(l, "forwarding"));
         }
     }
     let mut out = String::new();

@@ -125,6 +125,9 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
         let mut state = doc.items;
         state.node = Some(node.to_string());
         state.source = format!("files {}", ndir.display());
+        if state.sysctl.is_none() {
+            state.sysctl = load_node_sysctl(&ndir)?;
+        }
         return Ok(state);
     }
 
@@ -198,7 +201,18 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
     if state.fdb.is_none() {
         state.note("fdb", format!("{}: no bridge-fdb dump", ndir.display()));
     }
+    // Optional: without it the kernel checks say "not checked" (no note: most tickets lack it).
+    state.sysctl = load_node_sysctl(&ndir)?;
     Ok(state)
+}
+
+fn load_node_sysctl(ndir: &Path) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+    let path = ndir.join("sysctl.txt");
+    match fs::read(&path) {
+        Ok(_) => Ok(Some(netdiag_parsers::sysctl::parse_sysctl(&read(&path)?))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => bail!("{}: cannot read: {e}", path.display()),
+    }
 }
 
 type Parser<T> = fn(&str) -> Result<T, netdiag_parsers::ParseError>;

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use netdiag_core::model::cluster::Listed;
 use netdiag_core::ClusterIntent;
 use serde_json::Value;
 
@@ -254,6 +255,16 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
     for part in listed {
         intent.extend(part);
     }
+    // What the API listed is the whole truth, empty lists and a missing calico-config included.
+    intent.listed = intent.listed.union(Listed {
+        pools: all || needs == Needs::Pools,
+        nodes: all || needs == Needs::Nodes,
+        blocks: all || needs == Needs::Blocks,
+        affinities: all || needs == Needs::Blocks,
+        felix: all,
+        pods: all || needs == Needs::Pods,
+        calico_config: all,
+    });
     match installation {
         Some(Ok(part)) => intent.extend(part),
         Some(Err(note)) => intent.notes.push(note),

@@ -47,6 +47,13 @@ pub fn intent(args: &SourceArgs) -> Result<ClusterIntent> {
 /// Like [`intent`]; from the API only the resources `needs` names are listed (files are read
 /// whole: they are already on disk).
 pub fn intent_for(args: &SourceArgs, needs: kube::Needs) -> Result<ClusterIntent> {
+    let mut intent = read_intent(args, needs)?;
+    // Affinities without IPAMBlocks (a common partial dump): every command sees the same blocks.
+    intent.derive_blocks();
+    Ok(intent)
+}
+
+fn read_intent(args: &SourceArgs, needs: kube::Needs) -> Result<ClusterIntent> {
     if let Some(lab) = &args.lab {
         crate::lab::load(lab)?;
         return files::load_intent(&crate::lab::state_dir(lab));
@@ -66,21 +73,26 @@ pub fn intent_for(args: &SourceArgs, needs: kube::Needs) -> Result<ClusterIntent
     }
 }
 
+/// Netlink state plus the sysctls of its links, read in the same namespace.
+fn live(netns: Option<String>) -> Result<NodeState> {
+    let mut state = netlink::collect(&netlink::NetlinkOptions {
+        netns: netns.clone(),
+        ..Default::default()
+    })?;
+    sysctl::attach(&mut state, netns.as_deref());
+    Ok(state)
+}
+
 /// The node state. For files, `node` picks `DIR/nodes/<node>/`; without it the only directory there
 /// is used.
 pub fn state(args: &SourceArgs) -> Result<NodeState> {
     if let Some(lab) = &args.lab {
         // `--lab`: live state of the node's namespace in that lab.
-        return netlink::collect(&netlink::NetlinkOptions {
-            netns: Some(crate::lab::node_netns(lab, args.node.as_deref())?),
-            ..Default::default()
-        });
+        let netns = crate::lab::node_netns(lab, args.node.as_deref())?;
+        return live(Some(netns));
     }
     match state_source(args) {
-        StateSource::Live(netns) => netlink::collect(&netlink::NetlinkOptions {
-            netns: netns.map(str::to_string),
-            ..Default::default()
-        }),
+        StateSource::Live(netns) => live(netns.map(str::to_string)),
         StateSource::Files(dir) => {
             let dirs = files::node_dirs(dir)?;
             let node = match (&args.node, dirs.as_slice()) {

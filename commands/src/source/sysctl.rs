@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::netns;
 
-/// `net.ipv4.ip_forward`, `net.ipv4.conf.all.rp_filter`, and `rp_filter`/`proxy_arp` of each of
+/// `net.ipv4.ip_forward`, `net.ipv4.conf.all.rp_filter`, and `rp_filter`/`proxy_arp`/`forwarding` of each of
 /// `devs`, keyed by their sysctl names (`net.ipv4.conf.vxlan.calico.rp_filter`). Values that cannot
 /// be read are left out: the trace then says the setting is unknown.
 pub fn read(netns: Option<&str>, devs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
@@ -25,7 +25,7 @@ pub fn read(netns: Option<&str>, devs: &[String]) -> anyhow::Result<BTreeMap<Str
         if dev.is_empty() || dev.contains('/') || dev == "." || dev == ".." {
             continue;
         }
-        for key in ["rp_filter", "proxy_arp"] {
+        for key in ["rp_filter", "proxy_arp", "forwarding"] {
             wanted.push((
                 format!("net.ipv4.conf.{dev}.{key}"),
                 format!("/proc/sys/net/ipv4/conf/{dev}/{key}"),
@@ -41,4 +41,15 @@ pub fn read(netns: Option<&str>, devs: &[String]) -> anyhow::Result<BTreeMap<Str
             })
             .collect())
     })
+}
+
+/// The sysctls of every link in `state`, read in `netns`, for node-status's kernel checks. A
+/// failure (no /proc/sys, no permission) becomes a note and leaves the sysctls unknown.
+pub fn attach(state: &mut netdiag_core::NodeState, netns: Option<&str>) {
+    let devs: Vec<String> = state.links().iter().map(|l| l.name.clone()).collect();
+    match read(netns, &devs) {
+        Ok(map) if !map.is_empty() => state.sysctl = Some(map),
+        Ok(_) => state.note("sysctl", "no sysctl under /proc/sys/net could be read"),
+        Err(e) => state.note("sysctl", format!("cannot read sysctls: {e:#}")),
+    }
 }

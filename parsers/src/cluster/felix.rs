@@ -38,6 +38,11 @@ pub(crate) fn parse(obj: &Cursor<'_, '_>, name: &str) -> Result<FelixConfig, Par
         remove_external_routes: boolean("removeExternalRoutes")?,
         program_cluster_routes: string("programClusterRoutes")?,
         bpf_enabled: boolean("bpfEnabled")?,
+        wireguard_enabled: boolean("wireguardEnabled")?,
+        wireguard_enabled_v6: boolean("wireguardEnabledV6")?,
+        wireguard_mtu: narrow(uint("wireguardMTU", MAX_MTU)?),
+        wireguard_interface: string("wireguardInterfaceName")?,
+        wireguard_routing_table: narrow(uint("wireguardRoutingTableIndex", u64::from(u32::MAX))?),
     })
 }
 

@@ -123,6 +123,7 @@ pub(crate) fn parse_block(
         affinity,
         allocations,
         deleted: spec.get("deleted")?.boolean()?.unwrap_or(false),
+        from_affinity: false,
     })
 }
 

@@ -41,10 +41,12 @@ pub fn parse_resources(input: &str) -> Result<ClusterIntent, ParseError> {
     // can be (the scan for the kind's name is far cheaper than a wasted parse of other lists).
     if input.contains("\"PodList\"") || input.contains("\"Pod\"") {
         if let Some(pods) = pod_list::parse(input) {
-            return Ok(ClusterIntent {
+            let mut intent = ClusterIntent {
                 pods,
                 ..ClusterIntent::default()
-            });
+            };
+            intent.listed.pods = true;
+            return Ok(intent);
         }
     }
     let mut b = Builder::default();
@@ -193,6 +195,17 @@ impl Builder {
         };
         ctx.subject = Some(format!("{kind} {name:?}"));
         let root = ctx.root(value);
+        let listed = &mut self.intent.listed;
+        match take {
+            Take::Pool => listed.pools = true,
+            Take::Node(_) => listed.nodes = true,
+            Take::Block => listed.blocks = true,
+            Take::Affinity => listed.affinities = true,
+            Take::Felix => listed.felix = true,
+            Take::Pod => listed.pods = true,
+            // Set below, for calico-config only.
+            Take::ConfigMap | Take::Installation => {}
+        }
         let notes = &mut self.intent.notes;
 
         match take {
@@ -288,6 +301,7 @@ impl Builder {
                     return Ok(());
                 }
                 let c = configmap::parse(&root)?;
+                self.intent.listed.calico_config = true;
                 // Later documents win, as ClusterIntent::extend does across files.
                 self.intent.backend = c.backend.or(self.intent.backend);
                 self.intent.veth_mtu = c.veth_mtu.or(self.intent.veth_mtu);
