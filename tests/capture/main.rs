@@ -436,3 +436,40 @@ fn live_capture_without_cap_net_raw_says_what_is_needed() {
     );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// Issue 14: without an intent nothing is judged against Calico's defaults — mix.pcap's VNI 5000
+/// packet (a `vni-mismatch` with the lab's intent) and its oversized inner packet pass — and the
+/// summary says once what was assumed instead.
+#[test]
+fn without_intent_no_packet_is_judged_by_assumed_defaults() {
+    let o = netdiag(&["capture", "-r", &pcap("mix.pcap"), "-o", "json"]);
+    let recs = json_lines(&o);
+    assert_eq!(recs.len(), 19);
+    let all: Vec<String> = recs
+        .iter()
+        .flat_map(|r| r["anomalies"].as_array().expect("test data").clone())
+        .map(|a| a.as_str().expect("test data").to_string())
+        .collect();
+    for assumed in ["vni-mismatch", "inner-over-mtu"] {
+        assert!(!all.iter().any(|a| a == assumed), "{assumed} in {all:?}");
+    }
+    // What the packet itself says is still flagged.
+    assert!(all.iter().any(|a| a == "i-flag-missing"), "{all:?}");
+    let stderr = text(&o.stderr);
+    assert_eq!(
+        stderr.matches("assumed: no FelixConfiguration").count(),
+        1,
+        "{stderr}"
+    );
+    let o = netdiag(&["capture", "-r", &pcap("mix.pcap"), "--stats", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        v["assumed"]
+            .as_str()
+            .is_some_and(|a| a.contains("UDP 4789")),
+        "{v}"
+    );
+    // With the intent, no assumption.
+    let o = netdiag(&["capture", "-r", &pcap("mix.pcap"), "--from", &lab_intent(), "--stats"]);
+    assert!(!text(&o.stdout).contains("assumed:"));
+}

@@ -61,8 +61,10 @@ pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
         ClusterIntent::default()
     };
     let cfg = decode_config(&intent, s.node.as_deref(), &args.vxlan_port);
+    let assumed = assumption(&intent, &cfg);
     let annotator = Annotator::new(&intent);
-    let sink = Sink::new(args, color, &annotator, cfg);
+    let mut sink = Sink::new(args, color, &annotator, cfg);
+    sink.assumed = assumed;
     match &args.read {
         Some(path) => offline(args, path, sink),
         None => live(args, sink),
@@ -71,11 +73,25 @@ pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
 
 /// The tunnel settings in force: FelixConfiguration (default, overlaid by `node.<node>`), else
 /// Calico's defaults; `--vxlan-port` adds ports to decode.
+///
+/// Without FelixConfiguration in the intent (no intent at all, or files without it) nothing is
+/// checked against a default the cluster may not use: any VNI and any inner size pass (tcpdump's
+/// own `vxlan.pcap` uses VNI 100), and [`assumption`] says so once in the summary.
 pub fn decode_config(intent: &ClusterIntent, node: Option<&str>, extra: &[u16]) -> DecodeConfig {
     let felix = intent.felix_for(node.unwrap_or(""));
     let port = felix.vxlan_port.unwrap_or(4789);
     let mut ports = vec![port];
     ports.extend(extra.iter().filter(|p| **p != port));
+    if !intent.listed.felix {
+        return DecodeConfig {
+            vxlan_ports: ports,
+            cluster_port: port,
+            vni: None,
+            vxlan_mtu: u32::MAX,
+            vxlan_mtu_v6: u32::MAX,
+            ipip_mtu: u32::MAX,
+        };
+    }
     let d = DecodeConfig::default();
     DecodeConfig {
         vxlan_ports: ports,
@@ -85,6 +101,18 @@ pub fn decode_config(intent: &ClusterIntent, node: Option<&str>, extra: &[u16]) 
         vxlan_mtu_v6: felix.vxlan_mtu_v6.unwrap_or(d.vxlan_mtu_v6),
         ipip_mtu: felix.ipip_mtu.unwrap_or(d.ipip_mtu),
     }
+}
+
+/// The one line the summary carries when the decode ran without the cluster's settings.
+pub fn assumption(intent: &ClusterIntent, cfg: &DecodeConfig) -> Option<String> {
+    if intent.listed.felix {
+        return None;
+    }
+    let ports: Vec<String> = cfg.vxlan_ports.iter().map(|p| p.to_string()).collect();
+    Some(format!(
+        "assumed: no FelixConfiguration in the intent, so VXLAN is decoded on UDP {} (Calico's default; --vxlan-port adds more) and no packet is judged by VNI or tunnel MTU",
+        ports.join(", ")
+    ))
 }
 
 /// The default BPF filter: VXLAN to the ports in force, or IPIP.
@@ -117,7 +145,11 @@ fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
         }
         _ => pump(&mut cap, &mut sink, args, None),
     };
-    // The packets before a cut record are printed (and counted) before the error.
+    // The packets before a cut record are printed (and counted) before the error, which stays
+    // the one line on stderr: no assumption note then.
+    if result.is_err() {
+        sink.assumed = None;
+    }
     sink.finish(args.stats, None)?;
     match result {
         Ok(_) => Ok(0),
@@ -276,6 +308,8 @@ struct Sink<'a> {
     stats: Stats<'a>,
     /// The record each packet is decoded into (reused).
     rec: PacketRecord,
+    /// What the decode assumed for lack of intent, said once with the summary.
+    assumed: Option<String>,
 }
 
 impl<'a> Sink<'a> {
@@ -295,6 +329,7 @@ impl<'a> Sink<'a> {
             cfg,
             stats: Stats::new(annotator),
             rec: PacketRecord::default(),
+            assumed: None,
         }
     }
 
@@ -337,11 +372,22 @@ impl<'a> Sink<'a> {
         if summary {
             let text = match self.format {
                 CaptureFormat::Json if !self.lines => {
-                    let mut s = serde_json::to_string(&self.stats.json())?;
+                    let mut v = serde_json::to_value(self.stats.json())?;
+                    if let (Some(a), Some(obj)) = (&self.assumed, v.as_object_mut()) {
+                        obj.insert("assumed".into(), serde_json::Value::String(a.clone()));
+                    }
+                    let mut s = serde_json::to_string(&v)?;
                     s.push('\n');
                     s
                 }
-                _ => self.stats.text(),
+                _ => {
+                    let mut t = self.stats.text();
+                    if let Some(a) = &self.assumed {
+                        t.push_str(a);
+                        t.push('\n');
+                    }
+                    t
+                }
             };
             if self.lines {
                 eprint!("{text}");
@@ -349,6 +395,10 @@ impl<'a> Sink<'a> {
                 write_out(&mut self.out, text.as_bytes())?;
                 flush(&mut self.out)?;
             }
+        }
+        if let (false, Some(a)) = (summary, &self.assumed) {
+            // No summary to carry it: one line on stderr, after the packets.
+            eprintln!("{a}");
         }
         if let Some(k) = kernel {
             eprintln!(
