@@ -22,9 +22,10 @@ use super::context::Context;
 use super::Outcome;
 use crate::calico;
 use crate::finding::{Code, Finding, Severity};
+use crate::model::NodeState;
 
 pub fn check(ctx: &Context, out: &mut Outcome) {
-    workload_links(ctx, out);
+    workload_links(ctx.state, &ctx.interface_prefix, out);
     let Some(_) = ctx.state.sysctl.as_ref() else {
         out.unknown(
             "kernel settings (ip_forward, rp_filter, proxy_arp, forwarding) were not collected: \
@@ -38,20 +39,29 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         out.unknown("eBPF dataplane: forwarding, rp_filter and proxy_arp are not judged");
         return;
     }
-    ip_forward(ctx, out);
+    ip_forward(ctx.state, out);
     forwarding(ctx, out);
     rp_filter(ctx, out);
-    proxy_arp(ctx, out);
+    proxy_arp(ctx.state, &ctx.interface_prefix, out);
+}
+
+/// What is wrong whatever the intent says, for the run without it (Felix's default interface
+/// prefix stands in for FelixConfiguration's).
+pub fn check_local(state: &NodeState, prefix: &str, out: &mut Outcome) {
+    workload_links(state, prefix, out);
+    if state.sysctl.is_none() {
+        return;
+    }
+    if state.link(super::dataplane::BPF_DEVICES[0]).is_some() {
+        return;
+    }
+    ip_forward(state, out);
+    proxy_arp(state, prefix, out);
 }
 
 /// A cali* interface that is down: its pod is cut off whatever the routes say. Needs no sysctl.
-fn workload_links(ctx: &Context, out: &mut Outcome) {
-    for l in ctx
-        .state
-        .links()
-        .iter()
-        .filter(|l| ctx.is_workload_iface(&l.name))
-    {
+fn workload_links(state: &NodeState, prefix: &str, out: &mut Outcome) {
+    for l in state.links().iter().filter(|l| l.name.starts_with(prefix)) {
         if l.is_up() == Some(false) {
             let state = l.oper_state.map(|s| s.as_str()).unwrap_or("DOWN");
             out.push(
@@ -68,8 +78,8 @@ fn workload_links(ctx: &Context, out: &mut Outcome) {
     }
 }
 
-fn ip_forward(ctx: &Context, out: &mut Outcome) {
-    if ctx.state.sysctl("net.ipv4.ip_forward") == Some("0") {
+fn ip_forward(state: &NodeState, out: &mut Outcome) {
+    if state.sysctl("net.ipv4.ip_forward") == Some("0") {
         out.push(
             Finding::new(Code::KernelIpForwardOff, "sysctl net.ipv4.ip_forward")
                 .expected("net.ipv4.ip_forward = 1 (Felix sets it at start-up)")
@@ -182,16 +192,11 @@ fn rp_filter(ctx: &Context, out: &mut Outcome) {
     }
 }
 
-fn proxy_arp(ctx: &Context, out: &mut Outcome) {
-    for l in ctx
-        .state
-        .links()
-        .iter()
-        .filter(|l| ctx.is_workload_iface(&l.name))
-    {
+fn proxy_arp(state: &NodeState, prefix: &str, out: &mut Outcome) {
+    for l in state.links().iter().filter(|l| l.name.starts_with(prefix)) {
         let key = format!("net.ipv4.conf.{}.proxy_arp", l.name);
         out.checked.links += 1;
-        if ctx.state.sysctl(&key) == Some("0") {
+        if state.sysctl(&key) == Some("0") {
             out.push(
                 Finding::new(Code::KernelProxyArpOff, format!("link {}", l.name))
                     .expected(format!("{key} = 1 (Felix and the CNI plugin set it)"))

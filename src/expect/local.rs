@@ -1,13 +1,14 @@
 //! The run without the local node's intent: when the cluster intent could not be read, or holds no
 //! Node for this node, only what is wrong whatever the intent says is checked (a Calico VXLAN device
-//! down or learning, unresolved VTEP neighbours, duplicate FDB entries, workload veth MACs, tunnel
-//! and pod MTUs against what the devices themselves say), and one finding says why everything else
+//! down or learning, unresolved VTEP neighbours, duplicate FDB entries, workload veth MACs and
+//! links down, ip_forward and proxy ARP, tunnel and pod MTUs against what the devices themselves
+//! say), and one finding says why everything else
 //! is unknown. Felix's defaults stand in for FelixConfiguration (interface prefix `cali`).
 //!
 //! Guarantee: nothing here compares against pools, Nodes, blocks or pods, so a missing intent can
 //! never produce a finding that an intent would have contradicted.
 
-use super::{collection_notes, vxlan, workload, Outcome};
+use super::{collection_notes, kernel, vxlan, workload, Outcome};
 use crate::calico;
 use crate::finding::{Code, Finding};
 use crate::model::NodeState;
@@ -48,6 +49,7 @@ pub fn check_local(state: &NodeState, node: Option<&str>, gap: &IntentGap) -> Re
         ));
         workload::host_macs(links, calico::DEFAULT_INTERFACE_PREFIX, &mut out);
     }
+    kernel::check_local(state, calico::DEFAULT_INTERFACE_PREFIX, &mut out);
     mtu(state, &mut out);
     Report::local_only(node.or(state.node.as_deref()), state, out)
 }

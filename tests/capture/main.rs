@@ -470,6 +470,13 @@ fn without_intent_no_packet_is_judged_by_assumed_defaults() {
         "{v}"
     );
     // With the intent, no assumption.
-    let o = netdiag(&["capture", "-r", &pcap("mix.pcap"), "--from", &lab_intent(), "--stats"]);
+    let o = netdiag(&[
+        "capture",
+        "-r",
+        &pcap("mix.pcap"),
+        "--from",
+        &lab_intent(),
+        "--stats",
+    ]);
     assert!(!text(&o.stdout).contains("assumed:"));
 }

@@ -393,3 +393,127 @@ fn readme_lists_every_finding_code() {
         "README findings table lacks {missing:?}"
     );
 }
+
+/// Issue 14: affinities without IPAMBlocks, in both API groups (the CRDs as `kubectl get
+/// blockaffinities` prints them, and `projectcalico.org/v3` as calicoctl does): the blocks are
+/// taken from the affinities, the healthy node stays healthy (exit 0), and the summary says so.
+#[test]
+fn affinities_without_ipamblocks_in_both_groups_keep_a_healthy_node_healthy() {
+    for group in ["crd.projectcalico.org/v1", "projectcalico.org/v3"] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("s");
+        copy_dir(&scenario("vxlan-crosssubnet-healthy"), &dir);
+        fs::remove_file(dir.join("cluster/ipamblocks.yaml")).expect("rm");
+        let aff = fs::read_to_string(dir.join("cluster/blockaffinities.yaml")).expect("read");
+        fs::write(
+            dir.join("cluster/blockaffinities.yaml"),
+            aff.replace("crd.projectcalico.org/v1", group),
+        )
+        .expect("write");
+        let o = run(&["node-status", "--from", dir.to_str().expect("utf-8")]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{group}: {out}{}", stderr(&o));
+        assert!(out.contains("(from BlockAffinities"), "{group}: {out}");
+        assert!(
+            out.contains("vxlan        1 block"),
+            "{group}: peers keep their blocks: {out}"
+        );
+        let o = run(&[
+            "node-status",
+            "--from",
+            dir.to_str().expect("utf-8"),
+            "-o",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["blocks_from_affinities"], true, "{group}");
+        assert!(
+            v["checked"]["routes"].as_u64().expect("routes") >= 4,
+            "{group}: {v}"
+        );
+    }
+}
+
+/// Issue 14: files without any Node are a partial intent, not a missing node: the local checks,
+/// an info finding, exit 0 — and a real fault of the node (ip_forward off in its sysctl.txt) is
+/// still an error.
+#[test]
+fn files_without_nodes_are_partial_and_still_judge_the_local_node() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("s");
+    copy_dir(&scenario("vxlan-crosssubnet-healthy"), &dir);
+    fs::remove_file(dir.join("cluster/nodes.yaml")).expect("rm");
+    let o = run(&[
+        "node-status",
+        "--from",
+        dir.to_str().expect("utf-8"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert!(codes.contains(&"INTENT-PARTIAL"), "{codes:?}");
+    assert!(!codes.contains(&"NODE-NOT-IN-INTENT"), "{codes:?}");
+    fs::write(
+        dir.join("nodes/worker/sysctl.txt"),
+        "net.ipv4.ip_forward = 0\nnet.ipv4.conf.all.rp_filter = 0\n",
+    )
+    .expect("write");
+    let o = run(&["node-status", "--from", dir.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("KERNEL-IP-FORWARD-OFF"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Issue 14: a node with sysctl.txt (as `sysctl -a` prints it) gets the kernel checks; one
+/// pod's veth with proxy_arp off is an error naming the interface.
+#[test]
+fn sysctl_txt_drives_the_kernel_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("s");
+    copy_dir(&scenario("vxlan-crosssubnet-healthy"), &dir);
+    let links = fs::read_to_string(dir.join("nodes/worker/ip-link.txt"))
+        .or_else(|_| fs::read_to_string(dir.join("nodes/worker/ip-addr.txt")))
+        .expect("a link dump");
+    let cali: Vec<String> = links
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|n| n.split('@').next().expect("name").to_string())
+        .filter(|n| n.starts_with("cali"))
+        .collect();
+    assert!(!cali.is_empty(), "the scenario has pods");
+    let mut sysctl = String::from("net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 2\n");
+    for (i, c) in cali.iter().enumerate() {
+        let v = if i == 0 { 0 } else { 1 };
+        sysctl.push_str(&format!(
+            "net.ipv4.conf.{c}.proxy_arp = {v}\nnet.ipv4.conf.{c}.forwarding = 1\n"
+        ));
+    }
+    fs::write(dir.join("nodes/worker/sysctl.txt"), &sysctl).expect("write");
+    let o = run(&["node-status", "--from", dir.to_str().expect("utf-8")]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("KERNEL-PROXY-ARP-OFF  link {}", cali[0])),
+        "{out}"
+    );
+    assert_eq!(out.matches("KERNEL-PROXY-ARP-OFF").count(), 1, "{out}");
+    // All on: clean, and the kernel line is gone from "not checked".
+    fs::write(
+        dir.join("nodes/worker/sysctl.txt"),
+        sysctl.replace("proxy_arp = 0", "proxy_arp = 1"),
+    )
+    .expect("write");
+    let o = run(&["node-status", "--from", dir.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("kernel settings"), "{}", stdout(&o));
+}
