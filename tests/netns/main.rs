@@ -560,6 +560,8 @@ fn node_status_finds_the_one_deliberate_fault() {
     n("neigh add 192.168.210.64 lladdr 66:5a:cd:e9:86:51 dev vxlan.calico nud permanent");
     // The fault: worker3 moved from 10.10.20.99 to 10.10.20.13, and this entry was not rewritten.
     node.bridgew("fdb append 66:5a:cd:e9:86:51 dev vxlan.calico dst 10.10.20.99 self permanent");
+    // A new namespace starts with forwarding off; Felix turns it on (configureKernel).
+    node.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
 
     let dir = tempfile::tempdir().expect("tmp");
     write_intent(dir.path());
@@ -591,4 +593,37 @@ fn node_status_finds_the_one_deliberate_fault() {
     assert!(problems[0].1.contains("10.10.20.99"), "{problems:?}");
     assert_eq!(out.status.code(), Some(1), "an error finding exits 1");
     assert!(report["checked"]["routes"].as_u64().unwrap_or(0) >= 2);
+}
+
+/// node-status reads the sysctls inside the node's namespace, not the caller's: values set only
+/// there (forwarding off on vxlan.calico, strict rp_filter on eth0) come back as they are, and
+/// the collection writes none.
+#[test]
+fn sysctls_are_read_in_the_node_namespace() {
+    if !privileged::can_run("sysctls_are_read_in_the_node_namespace") {
+        return;
+    }
+    let node = TestNetns::create();
+    node.ipw("link set lo up");
+    node.ipw("link add eth0 type veth peer name eth1");
+    node.ipw("link add vxlan.calico type vxlan id 4096 local 10.10.10.11 dstport 4789 nolearning");
+    node.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
+    node.exec("sysctl", &["-qw", "net.ipv4.conf.eth0.rp_filter=1"]);
+    node.exec(
+        "sysctl",
+        &["-qw", "net.ipv4.conf.vxlan/calico.forwarding=0"],
+    );
+    let before = node.exec("sysctl", &["-a", "--pattern", "net.ipv4.conf"]);
+    let mut state = timed_collect(Some(node.name().to_string()));
+    netdiag::source::sysctl::attach(&mut state, Some(node.name()));
+    assert_eq!(state.sysctl("net.ipv4.ip_forward"), Some("1"));
+    assert_eq!(state.sysctl("net.ipv4.conf.eth0.rp_filter"), Some("1"));
+    assert_eq!(
+        state.sysctl("net.ipv4.conf.vxlan.calico.forwarding"),
+        Some("0")
+    );
+    assert_eq!(state.sysctl("net.ipv4.conf.eth1.forwarding"), Some("1"));
+    assert!(state.notes.is_empty(), "{:?}", state.notes);
+    let after = node.exec("sysctl", &["-a", "--pattern", "net.ipv4.conf"]);
+    assert_eq!(without_timers(&before), without_timers(&after), "read-only");
 }
