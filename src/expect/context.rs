@@ -150,7 +150,7 @@ pub struct Context<'a> {
     pub blocks_known_v6: bool,
     /// Blocks whose affine node is not a Node of the intent (a partial Nodes list, or IPAM
     /// leaks): stray entries on the tunnel devices may be theirs.
-    pub foreign_owned_blocks: Vec<IpNet>,
+    pub foreign_owned_blocks: BlockSet,
     /// Dataplanes that change what Felix programs (eBPF, WireGuard), when detected.
     pub dataplane: super::dataplane::Dataplane,
 }
@@ -240,7 +240,7 @@ impl<'a> Context<'a> {
                     .is_some_and(|a| a != node.name && !peer_index.contains_key(a))
             })
             .map(|b| b.cidr)
-            .collect();
+            .collect::<BlockSet>();
         let dataplane = super::dataplane::Dataplane::detect(&felix, state);
         let drp = felix
             .device_route_protocol
@@ -298,7 +298,7 @@ impl<'a> Context<'a> {
 
     /// Whether `net` lies in a block owned by a node the intent does not hold.
     pub fn in_foreign_block(&self, net: &IpNet) -> bool {
-        self.foreign_owned_blocks.iter().any(|b| b.contains(net))
+        self.foreign_owned_blocks.covers(net)
     }
 
     /// The IPv4 or IPv6 view of the local node's VXLAN setup.
@@ -523,5 +523,97 @@ fn infer_backend(intent: &ClusterIntent, state: &NodeState) -> BackendInfo {
     BackendInfo {
         backend: None,
         origin: BackendOrigin::Inferred("no calico-config and no routes to judge by".to_string()),
+    }
+}
+
+/// A set of blocks answering "does a block contain / overlap this prefix" in O(block sizes +
+/// log n) per question instead of a scan of every block: 100 000 routes are asked against up to
+/// 20 000 blocks on a large node. Blocks come in few sizes (one per pool, usually one in all).
+#[derive(Debug, Clone, Default)]
+pub struct BlockSet {
+    /// Network address -> prefix lengths of the blocks starting there.
+    starts: std::collections::BTreeMap<IpAddr, Vec<u8>>,
+    /// The distinct prefix lengths.
+    lens: Vec<u8>,
+}
+
+impl FromIterator<IpNet> for BlockSet {
+    fn from_iter<I: IntoIterator<Item = IpNet>>(iter: I) -> Self {
+        let mut set = BlockSet::default();
+        for net in iter {
+            let net = net.trunc();
+            set.starts
+                .entry(net.addr())
+                .or_default()
+                .push(net.prefix_len());
+            if !set.lens.contains(&net.prefix_len()) {
+                set.lens.push(net.prefix_len());
+            }
+        }
+        set
+    }
+}
+
+impl BlockSet {
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// A block of the set contains `net` (or is it).
+    pub fn covers(&self, net: &IpNet) -> bool {
+        self.lens
+            .iter()
+            .filter(|l| **l <= net.prefix_len())
+            .any(|l| {
+                IpNet::new(net.addr(), *l)
+                    .ok()
+                    .and_then(|n| self.starts.get(&n.trunc().addr()))
+                    .is_some_and(|ls| ls.contains(l))
+            })
+    }
+
+    /// A block contains `net`, or `net` contains a block.
+    pub fn overlaps(&self, net: &IpNet) -> bool {
+        self.covers(net)
+            || self
+                .starts
+                .range(net.network()..=net.broadcast())
+                .any(|(_, ls)| ls.iter().any(|l| *l >= net.prefix_len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> IpNet {
+        s.parse().expect("test net")
+    }
+
+    #[test]
+    fn block_set_answers_like_a_scan() {
+        let blocks = ["192.168.1.0/26", "192.168.1.64/26", "10.0.0.0/24", "fd00::/122"];
+        let set: BlockSet = blocks.iter().map(|b| net(b)).collect();
+        let scan_covers = |n: &IpNet| blocks.iter().any(|b| net(b).contains(n));
+        let scan_overlaps =
+            |n: &IpNet| blocks.iter().any(|b| net(b).contains(n) || n.contains(&net(b)));
+        for q in [
+            "192.168.1.0/26",
+            "192.168.1.5/32",
+            "192.168.1.70/32",
+            "192.168.1.128/26",
+            "192.168.1.0/24",
+            "192.168.0.0/16",
+            "10.0.0.0/25",
+            "10.0.1.0/24",
+            "fd00::5/128",
+            "fd00::/64",
+            "fd00:1::/122",
+        ] {
+            let q = net(q);
+            assert_eq!(set.covers(&q), scan_covers(&q), "covers {q}");
+            assert_eq!(set.overlaps(&q), scan_overlaps(&q), "overlaps {q}");
+        }
+        assert!(BlockSet::default().is_empty() && !set.is_empty());
     }
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::context::{Context, Peer, PeerPath};
+use super::context::{BlockSet, Context, Peer, PeerPath};
 use super::Outcome;
 use crate::calico;
 use crate::finding::{Code, Finding};
@@ -708,6 +708,14 @@ fn check_proto(exp: &ExpectedRoute, actual: &Route, drp: u8, out: &mut Outcome) 
 /// deletes both), and blackholes for pool blocks that are not this node's.
 fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: &mut Outcome) {
     let mut foreign_noted = false;
+    let from_affinities = ctx.intent.blocks_from_affinities();
+    let owned = BlockSet::from_iter(
+        ctx.intent
+            .blocks
+            .iter()
+            .filter(|b| !b.deleted && b.affinity.is_some())
+            .map(|b| b.cidr),
+    );
     for r in routes.iter().filter(|r| r.is_main()) {
         let dst = r.dst.trunc();
         if matched.contains(&dst) {
@@ -718,7 +726,7 @@ fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: 
             // cannot be judged.
             continue;
         }
-        if ctx.intent.blocks_from_affinities()
+        if from_affinities
             && dst.prefix_len() == dst.max_prefix_len()
             && ctx.pool_for(&dst).is_some()
         {
@@ -755,7 +763,7 @@ fn stray_routes(ctx: &Context, routes: &[Route], matched: &HashSet<IpNet>, out: 
             && !is_v6_link_local(&dst);
         let felix = r.protocol == Some(RouteProto::FELIX) && r.kind != RouteType::Local;
         if let Some(pool) = pool.filter(|_| r.kind == RouteType::Unicast) {
-            if let Some(f) = orphan_block_route(ctx, pool, r, &dst) {
+            if let Some(f) = orphan_block_route(ctx, &owned, pool, r, &dst) {
                 out.push(f);
                 continue;
             }
@@ -784,7 +792,13 @@ fn is_v6_link_local(net: &IpNet) -> bool {
 /// stays). The next node to claim that block gets its traffic stolen. `None` when the route is
 /// explained: a workload /32, a borrowed address, a range wider than a block (a fabric or
 /// aggregate route), or a block that exists.
-fn orphan_block_route(ctx: &Context, pool: &IpPool, r: &Route, dst: &IpNet) -> Option<Finding> {
+fn orphan_block_route(
+    ctx: &Context,
+    owned: &BlockSet,
+    pool: &IpPool,
+    r: &Route,
+    dst: &IpNet,
+) -> Option<Finding> {
     if dst.prefix_len() < pool.block_size || dst.prefix_len() == dst.max_prefix_len() {
         // Wider than a block: an aggregate. Host routes: workloads and borrowed addresses, which
         // the workload and override rules judge.
@@ -793,10 +807,7 @@ fn orphan_block_route(ctx: &Context, pool: &IpPool, r: &Route, dst: &IpNet) -> O
     if r.dev.as_deref().is_some_and(|d| ctx.is_workload_iface(d)) {
         return None;
     }
-    let owned = ctx.intent.blocks.iter().any(|b| {
-        !b.deleted && b.affinity.is_some() && (b.cidr.contains(dst) || dst.contains(&b.cidr))
-    });
-    if owned {
+    if owned.overlaps(dst) {
         return None;
     }
     Some(
@@ -825,15 +836,17 @@ fn overrides(
     matched: &HashSet<IpNet>,
     out: &mut Outcome,
 ) {
+    let derived: HashSet<IpNet> = ctx
+        .intent
+        .blocks
+        .iter()
+        .filter(|b| b.from_affinity)
+        .map(|b| b.cidr.trunc())
+        .collect();
     let blocks: Vec<&ExpectedRoute> = expected
         .iter()
         .filter(|e| e.peer.is_some() && e.dst.prefix_len() < e.dst.max_prefix_len())
-        .filter(|e| {
-            !ctx.intent
-                .blocks
-                .iter()
-                .any(|b| b.from_affinity && b.cidr.trunc() == e.dst.trunc())
-        })
+        .filter(|e| !derived.contains(&e.dst.trunc()))
         .collect();
     if blocks.is_empty() {
         return;
@@ -844,14 +857,25 @@ fn overrides(
         .iter()
         .flat_map(|p| p.ips.iter().map(move |ip| (*ip, p)))
         .collect();
+    // By (prefix length, network): a route looks up its covering block once per block size.
+    let mut lens: Vec<u8> = blocks.iter().map(|e| e.dst.prefix_len()).collect();
+    lens.sort_unstable();
+    lens.dedup();
+    let by_net: HashMap<IpNet, &ExpectedRoute> =
+        blocks.iter().map(|e| (e.dst.trunc(), *e)).collect();
     for r in routes.iter().filter(|r| r.is_main()) {
         let dst = r.dst.trunc();
         if matched.contains(&dst) || r.kind == RouteType::Local {
             continue;
         }
-        let Some(block) = blocks
+        let Some(block) = lens
             .iter()
-            .find(|e| e.dst.contains(&dst) && e.dst.prefix_len() < dst.prefix_len())
+            .filter(|l| **l < dst.prefix_len())
+            .find_map(|l| {
+                IpNet::new(dst.addr(), *l)
+                    .ok()
+                    .and_then(|n| by_net.get(&n.trunc()).copied())
+            })
         else {
             continue;
         };
