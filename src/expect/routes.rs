@@ -114,8 +114,9 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         matched.insert(exp.dst);
         diff_one(exp, &index, ctx.device_route_protocol, out);
     }
+    // Overrides first: a more specific route inside a peer's block is that, not also a stray.
+    matched.extend(overrides(ctx, routes, &expected, &matched, out));
     stray_routes(ctx, routes, &matched, out);
-    overrides(ctx, routes, &expected, &matched, out);
     foreign_next_hops(ctx, &index, out);
 }
 
@@ -829,13 +830,16 @@ fn orphan_block_route(
 /// route: longest-prefix match hands part of the block (often a single pod) to another node,
 /// device or gateway. Borrowed addresses Calico routes on purpose are matched first and skipped;
 /// blocks made from affinities have unknown allocations, so nothing is judged inside them.
+/// Returns the destinations reported. Only unicast routes: blackholes and unreachable ones are
+/// the stray rules' to name.
 fn overrides(
     ctx: &Context,
     routes: &[Route],
     expected: &[ExpectedRoute],
     matched: &HashSet<IpNet>,
     out: &mut Outcome,
-) {
+) -> Vec<IpNet> {
+    let mut reported = Vec::new();
     let derived: HashSet<IpNet> = ctx
         .intent
         .blocks
@@ -849,7 +853,7 @@ fn overrides(
         .filter(|e| !derived.contains(&e.dst.trunc()))
         .collect();
     if blocks.is_empty() {
-        return;
+        return reported;
     }
     let pods: HashMap<IpAddr, &crate::model::cluster::Pod> = ctx
         .intent
@@ -865,7 +869,7 @@ fn overrides(
         blocks.iter().map(|e| (e.dst.trunc(), *e)).collect();
     for r in routes.iter().filter(|r| r.is_main()) {
         let dst = r.dst.trunc();
-        if matched.contains(&dst) || r.kind == RouteType::Local {
+        if matched.contains(&dst) || r.kind != RouteType::Unicast {
             continue;
         }
         let Some(block) = lens
@@ -919,7 +923,9 @@ fn overrides(
                 .actual(r.to_string())
                 .hint("a more specific route wins by longest prefix: this part of the block goes elsewhere. Calico writes /32s only for borrowed addresses (in the IPAMBlocks) and local pods; a leftover of a moved pod, a hand-made route or another agent wrote this one — delete it"),
         );
+        reported.push(dst);
     }
+    reported
 }
 
 const UNREACHABLE_HINT: &str = "Calico never programs unreachable or prohibit routes: BIRD installs `unreachable` for a route whose BGP next hop it cannot resolve (the peer is in another subnet without IPIP/VXLAN CrossSubnet, or its next hop is not on a local link — #1761); pods behind it get ICMP errors. Check `birdcl show route all` and the pool's encapsulation";
