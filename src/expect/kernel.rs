@@ -22,6 +22,7 @@ use super::context::Context;
 use super::Outcome;
 use crate::calico;
 use crate::finding::{Code, Finding, Severity};
+use crate::model::cluster::PoolType;
 use crate::model::NodeState;
 
 pub fn check(ctx: &Context, out: &mut Outcome) {
@@ -148,11 +149,20 @@ fn rp_filter(ctx: &Context, out: &mut Outcome) {
     // Asymmetry is what strict mode punishes: a CrossSubnet pool (direct one way, tunnelled the
     // other when two nodes disagree on their subnets) or several kinds of paths at once.
     let cross_subnet = ctx.intent.pools.iter().any(|p| p.cross_subnet());
-    let mixed = [ctx.vxlan_enabled, ctx.ipip_enabled]
+    // Pools of different kinds (VXLAN, IPIP, no-encap): a pod of one pool talking to a pod of
+    // another arrives by the destination pool's path and is answered by the source pool's, so
+    // the paths are asymmetric by construction.
+    let mut kinds: Vec<PoolType> = ctx
+        .intent
+        .pools
         .iter()
-        .filter(|on| **on)
-        .count()
-        > 1;
+        .filter(|p| !p.disabled && p.cidr.addr().is_ipv4())
+        .map(|p| p.pool_type())
+        .filter(|k| *k != PoolType::None)
+        .collect();
+    kinds.sort_by_key(|k| k.as_str());
+    kinds.dedup();
+    let mixed = kinds.len() > 1;
     let asymmetric_peer = ctx
         .peers
         .iter()
@@ -170,10 +180,10 @@ fn rp_filter(ctx: &Context, out: &mut Outcome) {
                 "{} and this node disagree on sharing a subnet, so its traffic arrives on one interface and the route back leaves by another",
                 p.node.name
             ),
-            _ if cross_subnet => "with a CrossSubnet pool, any node whose subnet prefix disagrees with this one's sends direct while this node tunnels back".to_string(),
-            _ => "with VXLAN and IPIP pools at once, a pod's traffic can arrive on another device than its return route".to_string(),
+            _ if cross_subnet && !mixed => "with a CrossSubnet pool, any node whose subnet prefix disagrees with this one's sends direct while this node tunnels back".to_string(),
+            _ => "with pools of different kinds, traffic between their pods arrives by one path and is answered by another".to_string(),
         };
-        let sev = if asymmetric_peer.is_some() && cross_subnet {
+        let sev = if mixed || (asymmetric_peer.is_some() && cross_subnet) {
             Severity::Error
         } else {
             Severity::Warning

@@ -33,6 +33,7 @@ use crate::report::{Checked, Report};
 pub use context::{vtep_mac as vtep_mac_for, BackendInfo, BackendOrigin, Context, Peer, PeerPath};
 pub use local::{check_local, IntentGap};
 pub use routes::{ExpectedRoute, RoutePath};
+pub use workload::workload_iface;
 
 /// Why the engine could not even start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

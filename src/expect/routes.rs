@@ -609,9 +609,13 @@ fn diff_one(exp: &ExpectedRoute, table: &MainTable, drp: u8, out: &mut Outcome) 
     if !ok {
         let actual_dev = paths.first().and_then(|(_, d)| *d).unwrap_or("");
         let (code, hint) = match exp.kind {
-            PeerPath::Direct if is_tunnel_dev(actual_dev) => (
+            PeerPath::Direct if is_tunnel_dev(actual_dev) && exp.why.contains("CrossSubnet") => (
                 Code::RouteWrongPath,
                 "the pool is CrossSubnet and the peer shares this node's subnet: Felix routes it directly; a tunnel route here is stale, or the node's IPv4Address prefix changed",
+            ),
+            PeerPath::Direct if is_tunnel_dev(actual_dev) => (
+                Code::RouteWrongPath,
+                "the pool uses no encapsulation: BIRD (or Felix with programClusterRoutes) routes it via the peer's node IP; a tunnel route here is left from an earlier encapsulation (#10449) or hand-made",
             ),
             PeerPath::Vxlan | PeerPath::Ipip if !is_tunnel_dev(actual_dev) => (
                 Code::RouteWrongPath,

@@ -69,6 +69,16 @@ impl<'a> Side<'a> {
         self.prefixes.iter().any(|p| dev.starts_with(p.as_str()))
     }
 
+    /// The pod's host-side interface by Calico's naming (`cali` + SHA-1 of `namespace.name`),
+    /// for when its route is gone.
+    fn pod_link(&self, ep: &Endpoint) -> Option<&'a Link> {
+        let (ns, name) = ep.pod.as_deref()?.split_once('/')?;
+        let state = self.state()?;
+        self.prefixes
+            .iter()
+            .find_map(|p| state.link(&expect::workload_iface(p, ns, name)))
+    }
+
     fn sysctl(&self, key: &str) -> Option<&'a str> {
         self.ev.and_then(|e| e.sysctl.get(key)).map(String::as_str)
     }
@@ -208,7 +218,13 @@ pub(super) fn walk(
     let (mtu_hop, mtu) = mtu(&s, &d, ctx.as_ref(), encap, actual.as_ref(), req, same_node);
     hops.push(mtu_hop);
     if !same_node {
-        hops.push(arrive(&d, encap, outer.as_ref(), src));
+        hops.push(arrive(
+            &d,
+            encap,
+            outer.as_ref(),
+            src,
+            !dst.in_host_namespace(),
+        ));
     }
     let (deliver_hop, cali) = deliver(&d, dst, same_node);
     if !same_node || dst.in_host_namespace() {
@@ -390,6 +406,20 @@ fn source(s: &Side, src: &Endpoint) -> Hop {
     let pod = src.pod.clone().unwrap_or_else(|| src.ip.to_string());
     let route = workload_route(state, src.ip);
     let Some(r) = route.filter(|r| r.dev.as_deref().is_some_and(|d| s.is_workload(d))) else {
+        // The kernel drops a link's routes when it goes down: the missing /32 may be the symptom.
+        if let Some(l) = s.pod_link(src).filter(|l| l.is_up() == Some(false)) {
+            let hop = s.hop(
+                Step::SrcPod,
+                Verdict::Broken,
+                format!("{pod}'s interface {} is down on {}", l.name, s.label()),
+                vec![link_line(l)],
+            );
+            return hop.broken_by(
+                s.finding(|f| f.code == Code::WorkloadIfaceDown && f.subject == format!("link {}", l.name)),
+                Code::WorkloadIfaceDown,
+                "the host side of the pod's veth is down, and the kernel removed its /32 route with it: `ip link set` it up, or look at the pod",
+            );
+        }
         let hop = s.hop(
             Step::SrcPod,
             Verdict::Broken,
@@ -415,6 +445,11 @@ fn source(s: &Side, src: &Endpoint) -> Hop {
     if let Some(v) = proxy_arp {
         ev.push(format!("net.ipv4.conf.{dev}.proxy_arp = {v}"));
     }
+    // The kernel forwards by the input interface's setting: the pod's veth here.
+    let forwarding = s.sysctl(&format!("net.ipv4.conf.{dev}.forwarding"));
+    if forwarding == Some("0") {
+        ev.push(format!("net.ipv4.conf.{dev}.forwarding = 0"));
+    }
     let summary = format!("{pod} eth0 → default via 169.254.1.1, answered by proxy ARP on {dev}");
     let hop = s.hop(Step::SrcPod, Verdict::Ok, summary, ev);
     match link {
@@ -423,12 +458,16 @@ fn source(s: &Side, src: &Endpoint) -> Hop {
             format!("{dev} does not exist although a route uses it: the pod's sandbox is gone; delete the pod so it is recreated"),
         ),
         Some(l) if l.is_up() == Some(false) => hop.broken(
-            None,
+            Some(Code::WorkloadIfaceDown),
             format!("{dev} is down: the pod cannot send; check the pod's sandbox"),
         ),
         _ if proxy_arp == Some("0") && src.ip.is_ipv4() => hop.broken(
-            None,
+            Some(Code::KernelProxyArpOff),
             format!("proxy_arp is off on {dev}: the pod's gateway 169.254.1.1 never resolves (Felix sets it to 1; something reset it)"),
+        ),
+        _ if forwarding == Some("0") => hop.broken(
+            Some(Code::KernelForwardingOff),
+            format!("forwarding is off on {dev}: the kernel forwards nothing the pod sends; `sysctl -w net.ipv4.conf.{dev}.forwarding=1` (Felix and the CNI set it)"),
         ),
         _ => hop,
     }
@@ -509,12 +548,38 @@ fn route(
             .push(format!("expected: {} ({})", exp.describe(), exp.why));
         let subject = format!("route {}", exp.dst);
         let f = s.finding(|f| f.subject == subject);
-        if unusable {
+        // A tunnel device down or gone takes its routes with it: name the device, not the route.
+        let device = s.finding(|f| match decision.encap {
+            Encap::Vxlan => matches!(f.code, Code::VxlanDeviceDown | Code::VxlanDeviceMissing),
+            Encap::Ipip => f.code == Code::IpipDeviceMissing,
+            Encap::None => false,
+        });
+        // A more specific route than the block's (node-status's ROUTE-OVERRIDE) is the cause.
+        let overriding = actual
+            .as_ref()
+            .filter(|r| r.dst.prefix_len() > exp.dst.prefix_len())
+            .and_then(|r| {
+                let subject = format!("route {}", r.dst.trunc());
+                s.finding(|f| f.code == Code::RouteOverride && f.subject == subject)
+            });
+        let via_tunnel = actual.as_ref().and_then(first_dev).is_some_and(|d| {
+            [
+                calico::VXLAN_DEVICE,
+                calico::VXLAN_V6_DEVICE,
+                calico::IPIP_DEVICE,
+            ]
+            .contains(&d)
+        });
+        if device.is_some() && (unusable || !via_tunnel) {
+            hop = hop.broken_by(device, Code::VxlanDeviceDown, "");
+        } else if unusable {
             hop = hop.broken_by(
                 f,
                 Code::RouteMissing,
                 "Calico's route for the destination block is missing: check Felix (VXLAN) or BIRD (BGP/IPIP) on this node",
             );
+        } else if overriding.is_some() {
+            hop = hop.broken_by(overriding, Code::RouteOverride, "");
         } else if !matches_expected(exp, actual.as_ref().expect("usable route"), s, !from_kernel) {
             let wrong_kind =
                 actual.as_ref().map(|r| encap_of(r, s.state())) != Some(decision.encap);
@@ -550,7 +615,7 @@ fn route(
     if forward_off {
         hop.evidence.push("net.ipv4.ip_forward = 0".to_string());
         hop = hop.broken(
-            None,
+            Some(Code::KernelIpForwardOff),
             format!("forwarding is off on {}: pod traffic is dropped; sysctl -w net.ipv4.ip_forward=1 (Calico needs it)", s.label()),
         );
     }
@@ -637,6 +702,21 @@ fn tunnel_out(
             "the tunnel device is down: ip link set it up, and find out who downed it",
         ),
         Some(_) if f.is_some() => hop.broken_by(f, missing_code, ""),
+        // The outer source must be this node's address: a renumbered node keeps encapsulating
+        // from the old one, and peers' FDB entries and replies go to an address nobody has.
+        Some(_)
+            if outer
+                .src
+                .is_some_and(|ip| state.link_with_addr(ip).is_none())
+                && state.addrs_collected =>
+        {
+            let src_ip = opt(outer.src);
+            hop.broken_by(
+                s.finding(|f| f.code == Code::NodeIpNotLocal),
+                Code::NodeIpNotLocal,
+                &format!("the outer source {src_ip} is no address of {}: the node was renumbered and the Node (and vxlan.calico) still say the old address; fix IP autodetection and restart calico-node", s.label()),
+            )
+        }
         Some(_) => hop,
     };
     (hop, outer)
@@ -924,6 +1004,21 @@ fn mtu(
             return (hop, budget);
         }
     }
+    if let (Some(p), Some((dev, t))) = (pod, &tunnel) {
+        if p > *t {
+            let f = pod_dev.as_deref().and_then(|pd| {
+                s.finding(|f| {
+                    f.code == Code::MtuPodAboveTunnel && f.subject == format!("link {pd}")
+                })
+            });
+            hop = hop.broken_by(
+                f,
+                Code::MtuPodAboveTunnel,
+                &format!("the pod's MTU {p} is above {dev}'s {t}: packets between the two sizes are dropped (or need fragmentation the pod forbids); set the pod MTU to {t} or less"),
+            );
+            return (hop, budget);
+        }
+    }
     if let (Some((dev, t)), Some(u)) = (&tunnel, underlay) {
         if t + overhead > u {
             hop = hop.broken_by(
@@ -946,7 +1041,7 @@ fn mtu(
 }
 
 /// Step 5: the destination node receives the packet.
-fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint) -> Hop {
+fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint, to_pod: bool) -> Hop {
     let Some(state) = d.state() else {
         return d.missing(Step::Arrive, "arrival on the destination node");
     };
@@ -986,8 +1081,12 @@ fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint) -> Hop 
             let vx = link.and_then(|l| l.vxlan.as_ref());
             let f = d.finding(|f| f.subject == format!("link {dev}"));
             if on.is_none() {
+                // A renumbered node: node-status names it; the hop takes its code.
+                let code = d
+                    .finding(|f| f.code == Code::NodeIpNotLocal)
+                    .map(|f| f.code);
                 hop = hop.broken(
-                    None,
+                    code,
                     format!(
                         "the outer destination {} is not an address of {}: the packet goes to the wrong host (see the vtep hop)",
                         opt(o.dst),
@@ -1062,6 +1161,22 @@ fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint) -> Hop 
             );
         }
     }
+    // The kernel forwards by the receiving interface's own setting (ip_forward is judged at
+    // delivery): off there, nothing that arrives reaches a pod.
+    if let Some(dev) = receiving.as_deref().filter(|_| to_pod) {
+        let key = format!("net.ipv4.conf.{dev}.forwarding");
+        if hop.verdict == Verdict::Ok
+            && d.sysctl(&key) == Some("0")
+            && d.sysctl("net.ipv4.ip_forward") != Some("0")
+        {
+            hop.evidence.push(format!("{key} = 0"));
+            hop = hop.broken_by(
+                d.finding(|f| f.code == Code::KernelForwardingOff && f.subject == format!("link {dev}")),
+                Code::KernelForwardingOff,
+                &format!("forwarding is off on {dev}: what arrives there is not forwarded to the pod; `sysctl -w {key}=1`"),
+            );
+        }
+    }
     // Reverse-path filtering: strict mode drops what arrives on an interface other than the one
     // the route back to the source uses; the kernel applies max(all, interface).
     if let Some(dev) = receiving {
@@ -1088,7 +1203,7 @@ fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint) -> Hop 
                 && ((rp == 1 && back_dev.as_deref() != Some(dev.as_str())) || (rp == 2 && !usable))
             {
                 hop = hop.broken(
-                    None,
+                    Some(Code::KernelRpFilterStrict),
                     format!(
                         "rp_filter={rp} on {} drops it: the route back to {} leaves by {}; Calico needs the return route on the receiving interface (or rp_filter 2/0)",
                         d.label(),
@@ -1174,7 +1289,7 @@ fn deliver(d: &Side, dst: &Endpoint, same_node: bool) -> (Hop, Option<String>) {
         );
     } else if forward_off {
         hop = hop.broken(
-            None,
+            Some(Code::KernelIpForwardOff),
             format!(
                 "forwarding is off on {}: sysctl -w net.ipv4.ip_forward=1",
                 d.label()

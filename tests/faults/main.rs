@@ -3,9 +3,8 @@
 //! `lab break`, whose faults netdiag's authors wrote), and asserts that `node-status --lab -o json`
 //! names it with its code on its subject and, for faults on a pod-to-pod path, that `trace --lab
 //! -o json` reports it at the hop where the packet is lost. Root-only (see
-//! `tests/common/privileged.rs`); every lab is `t<pid>f<n>`, removed on drop. The
-//! `#[ignore]`d tests are netdiag gaps, each with its reason; README's "Faults injected by hand
-//! (tests/faults)" lists every fault and what netdiag says.
+//! `tests/common/privileged.rs`); every lab is `t<pid>f<n>`, removed on drop. README's "Faults
+//! injected by hand (tests/faults)" lists every fault and what netdiag says.
 
 #[path = "../common/lab.rs"]
 mod lab_util;
@@ -472,7 +471,6 @@ fn route_override_is_reported() {
 }
 
 #[test]
-#[ignore = "netdiag gap: trace calls a /32 override inside a peer's block ROUTE-WRONG-PATH, node-status ROUTE-OVERRIDE"]
 fn route_override_is_named_by_trace() {
     route_override()
         .trace("worker-p1", "worker3-p1", "route")
@@ -655,7 +653,6 @@ fn vxlan_device_down() {
 }
 
 #[test]
-#[ignore = "netdiag gap: trace blames the route the kernel dropped with the device (ROUTE-MISSING), never names vxlan.calico down"]
 fn vxlan_device_down_is_named_by_trace() {
     vxlan_down()
         .trace_names("worker-p1", "worker3-p1", None, "VXLAN-DEVICE-DOWN")
@@ -672,7 +669,6 @@ fn vxlan_device_missing() {
 }
 
 #[test]
-#[ignore = "netdiag gap: trace blames the route that went with the device (ROUTE-MISSING), never names vxlan.calico missing"]
 fn vxlan_device_missing_is_named_by_trace() {
     vxlan_missing()
         .trace_names("worker-p1", "worker3-p1", None, "VXLAN-DEVICE-MISSING")
@@ -711,7 +707,6 @@ fn vxlan_mtu_mismatch() {
 }
 
 #[test]
-#[ignore = "netdiag gap: with vxlan.calico at 1400 and the pods at 1450 trace's mtu hop is ok (node-status: MTU-POD-ABOVE-TUNNEL); --probe fails and blames a firewall"]
 fn vxlan_mtu_mismatch_is_named_by_trace() {
     vxlan_mtu()
         .trace_names(
@@ -789,7 +784,6 @@ fn workload_iface_down() {
 }
 
 #[test]
-#[ignore = "netdiag gap: trace's src-pod hop blames the /32 route the kernel dropped with the link (WORKLOAD-ROUTE-MISSING), not the cali interface down"]
 fn workload_iface_down_is_named_by_trace() {
     cali_down()
         .trace("worker-p1", "worker3-p1", "src-pod")
@@ -865,7 +859,6 @@ fn kernel_forwarding_off() {
 }
 
 #[test]
-#[ignore = "netdiag gap: trace judges only net.ipv4.ip_forward; with forwarding=0 on worker3's vxlan.calico every hop is ok while --probe gets no answer"]
 fn kernel_forwarding_off_is_named_by_trace() {
     forwarding_off()
         .trace_names("worker-p1", "worker3-p1", None, "forwarding")
@@ -934,7 +927,6 @@ fn node_ip_not_local() {
 }
 
 #[test]
-#[ignore = "netdiag gap: from the renumbered node every hop is ok (tunnel-out does not see that local 10.10.10.11 is no longer an address); --probe: nothing leaves"]
 fn node_ip_not_local_is_named_by_trace_from_the_node() {
     node_ip_changed()
         .trace_names("worker-p1", "worker3-p1", Some("tunnel-out"), "10.10.10.11")

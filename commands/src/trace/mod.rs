@@ -187,6 +187,9 @@ fn live(netns: Option<&str>, ips: &[IpAddr], ends: &[&Endpoint]) -> Result<NodeE
     let lookups = netlink::route_get(netns, ips, &state)?;
     let devs = interesting_devs(&state, ends);
     let sysctl = sysctl::read(netns, &devs)?;
+    // node-status's kernel checks (run inside the trace) see the same settings.
+    let mut state = state;
+    state.sysctl = Some(sysctl.clone());
     Ok(NodeEvidence {
         state,
         sysctl,
