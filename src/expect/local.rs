@@ -125,7 +125,9 @@ fn fdb(state: &NodeState, out: &mut Outcome) {
 
 /// Tunnel MTU + overhead within the parent the device names, and pod MTUs within the tunnel's —
 /// only when a single tunnel device is up, since which one the pods use is the intent's to say.
-fn mtu(state: &NodeState, out: &mut Outcome) {
+/// The MTU rules that need no pool: a tunnel above the parent it names, pods above the one
+/// tunnel that is up. Also node-status's, when the intent has no IPPools.
+pub(super) fn mtu(state: &NodeState, out: &mut Outcome) {
     let Some(links) = state.links.as_deref() else {
         return;
     };

@@ -10,6 +10,13 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
     let Some(links) = ctx.state.links.as_deref() else {
         return;
     };
+    if !ctx.intent.listed.pools && ctx.intent.pools.is_empty() {
+        // Which tunnel the pods use is the pools' to say: judged only against a single tunnel
+        // that is up, as without any intent.
+        out.unknown("no IPPools in the intent: the pod MTU is judged only against a single tunnel device that is up");
+        super::local::mtu(ctx.state, out);
+        return;
+    }
     if let Some((_, true)) = ctx.host_mtu {
         out.push(
             Finding::new(Code::MtuHostFallback, "host MTU")

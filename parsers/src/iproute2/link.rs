@@ -87,8 +87,16 @@ fn header(
             format!("expected a link line `N: NAME: <FLAGS> …`, found {first:?}"),
         ));
     };
-    let index: u32 = num(idx, loc, "ifindex")?;
-    let name_tok = value(&mut t, loc, "ifname")?;
+    // A paste that lost the index (`cali34d45bc515f@if4: <BROADCAST,…> mtu 1500 …`, cut from the
+    // middle of a line or copied from a list item): the name comes first, the flags next.
+    let pasted_without_index = !idx.is_empty()
+        && idx.parse::<u32>().is_err()
+        && t.peek().is_some_and(|f| f.starts_with('<'));
+    let (index, name_tok) = if pasted_without_index {
+        (None, idx)
+    } else {
+        (Some(num(idx, loc, "ifindex")?), value(&mut t, loc, "ifname")?)
+    };
     let name_tok = name_tok.strip_suffix(':').unwrap_or(name_tok);
     // Interface names cannot contain `:` or whitespace; `@` separates the IFLA_LINK part.
     let (name, link_part) = match name_tok.rsplit_once('@') {
@@ -102,13 +110,13 @@ fn header(
     // `ip -o addr` prints one line per address, each with the link's header.
     let same = cur
         .as_ref()
-        .is_some_and(|c| c.link.index == Some(index) && c.link.name == name);
+        .is_some_and(|c| c.link.index == index && c.link.name == name);
     if !same {
         if let Some(c) = cur.take() {
             out.push(c.finish());
         }
         let mut link = Link::new(name);
-        link.index = Some(index);
+        link.index = index;
         if let Some(l) = link_part {
             // `@ifN`: the peer/parent index (in another namespace, or not resolvable to a name);
             // `@NONE`: IFLA_LINK is 0; `@eth0`: the parent by name, index not printed.
@@ -1172,5 +1180,34 @@ mod tests {
             json_err(r#"{"ifname":"a"}"#).0,
             Location::Document { doc: 1, item: None }
         );
+    }
+}
+
+#[cfg(test)]
+mod pasted {
+    use super::*;
+
+    /// calico#3895: `ip link` lines pasted without their index still parse; the index is unknown.
+    #[test]
+    fn a_link_line_without_its_index_parses() {
+        let links = parse_links_text(
+            "cali34d45bc515f@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT\n    link/ether ee:ee:ee:ee:ee:ee brd ff:ff:ff:ff:ff:ff\ntunl0@NONE: <NOARP> mtu 1440 qdisc noop state DOWN mode DEFAULT\n    link/ipip 0.0.0.0 brd 0.0.0.0\n",
+        )
+        .expect("parses");
+        assert_eq!(links.len(), 2);
+        assert_eq!(links[0].name, "cali34d45bc515f");
+        assert_eq!(links[0].index, None);
+        assert_eq!(links[0].mtu, Some(1500));
+        assert_eq!(links[1].name, "tunl0");
+        assert_eq!(links[1].mtu, Some(1440));
+    }
+
+    #[test]
+    fn a_redacted_address_says_so() {
+        let e = crate::iproute2::parse_routes_text(
+            "100.70.221.128/26 via xx.xx.199.27 dev tunl0 proto bird onlink\n",
+        )
+        .expect_err("redacted");
+        assert!(e.to_string().contains("redacted?"), "{e}");
     }
 }

@@ -38,8 +38,20 @@ pub(crate) fn value<'a>(
 }
 
 pub(crate) fn ip(s: &str, loc: &Location, field: &str) -> Result<IpAddr, ParseError> {
-    s.parse()
-        .map_err(|_| err(loc, field, format!("{s:?} is not an IP address")))
+    s.parse().map_err(|_| {
+        let why = if looks_redacted(s) {
+            format!("{s:?} is not an IP address: redacted? replace each address by a made-up one, the same everywhere (or use `netdiag bundle --redact ips`, which keeps the structure)")
+        } else {
+            format!("{s:?} is not an IP address")
+        };
+        err(loc, field, why)
+    })
+}
+
+/// An address with its digits masked by hand (`xx.xx.199.27`, `10.*.*.5`, `<node-ip>`): the
+/// paste was redacted, which a checker cannot see through.
+fn looks_redacted(s: &str) -> bool {
+    s.contains(['x', 'X', '*', '#', '<', '>']) && s.contains(['.', ':', '<'])
 }
 
 pub(crate) fn mac(s: &str, loc: &Location, field: &str) -> Result<MacAddr, ParseError> {
