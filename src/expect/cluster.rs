@@ -55,7 +55,7 @@ fn installation_pools(ctx: &Context, out: &mut Outcome) {
 
 fn node_ip(ctx: &Context, out: &mut Outcome) {
     let Some(ip) = ctx.node_ip else {
-        out.unknown("the Node has no IPv4 address in the intent: peers cannot reach it");
+        out.unknown("the Node has no IPv4 address in the intent (no projectcalico.org/IPv4Address, bgp.ipv4Address or InternalIP): the node-IP checks are not made");
         return;
     };
     // A pasted excerpt of `ip addr` holding only Calico's devices says nothing about the host's

@@ -260,6 +260,16 @@ pub(super) fn device_state(dev: &Link, out: &mut Outcome) {
 }
 
 pub fn check_neighbours(ctx: &Context, out: &mut Outcome) {
+    if !ctx.intent.listed.pools && ctx.intent.pools.is_empty() {
+        let vxlan = crate::calico::VXLAN_DEVICE;
+        if ctx.state.link(vxlan).is_some()
+            || ctx.state.neighbours().iter().any(|n| n.dev == vxlan)
+            || ctx.state.fdb().iter().any(|e| e.dev == vxlan)
+        {
+            out.unknown("no IPPools in the intent: the VTEP neighbours and FDB entries on vxlan.calico are not checked");
+        }
+        return;
+    }
     if !ctx.vxlan_enabled && !ctx.vxlan6_enabled {
         return;
     }
