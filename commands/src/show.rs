@@ -318,11 +318,20 @@ fn show_intent(args: &ShowArgs) -> Result<String> {
         ShowWhat::Blocks => {
             t.header(&["CIDR", "AFFINITY", "ALLOCATED", "BORROWED"]);
             for b in &intent.blocks {
+                // Made from a BlockAffinity: its allocations are unknown, not zero.
+                let (alloc, borrowed) = if b.from_affinity {
+                    ("? (from affinity)".to_string(), "?".to_string())
+                } else {
+                    (
+                        b.allocations.len().to_string(),
+                        b.borrowed().count().to_string(),
+                    )
+                };
                 t.row(vec![
                     b.cidr.to_string(),
                     b.affinity.clone().unwrap_or_default(),
-                    b.allocations.len().to_string(),
-                    b.borrowed().count().to_string(),
+                    alloc,
+                    borrowed,
                 ]);
             }
         }
