@@ -30,6 +30,14 @@ fn lab_intent() -> String {
     root().join("testdata/pcap/lab").display().to_string()
 }
 
+/// Every anomaly code of the records, in order.
+fn anomalies(recs: &[serde_json::Value]) -> Vec<String> {
+    recs.iter()
+        .flat_map(|r| r["anomalies"].as_array().expect("test data").clone())
+        .map(|a| a.as_str().expect("test data").to_string())
+        .collect()
+}
+
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
     assert!(o.status.success(), "{}", text(&o.stderr));
     text(&o.stdout)
@@ -59,11 +67,7 @@ fn mix_pcap_names_and_every_anomaly() {
     assert_eq!(first["names"]["inner_src"], "default/worker-p2");
     assert_eq!(first["inner"]["tcp_flags"], "S");
     assert_eq!(first["inner"]["dport"], 80);
-    let all: Vec<String> = recs
-        .iter()
-        .flat_map(|r| r["anomalies"].as_array().expect("test data").clone())
-        .map(|a| a.as_str().expect("test data").to_string())
-        .collect();
+    let all = anomalies(&recs);
     for code in [
         "vni-mismatch",
         "i-flag-missing",
@@ -445,11 +449,7 @@ fn without_intent_no_packet_is_judged_by_assumed_defaults() {
     let o = netdiag(&["capture", "-r", &pcap("mix.pcap"), "-o", "json"]);
     let recs = json_lines(&o);
     assert_eq!(recs.len(), 19);
-    let all: Vec<String> = recs
-        .iter()
-        .flat_map(|r| r["anomalies"].as_array().expect("test data").clone())
-        .map(|a| a.as_str().expect("test data").to_string())
-        .collect();
+    let all = anomalies(&recs);
     for assumed in ["vni-mismatch", "inner-over-mtu"] {
         assert!(!all.iter().any(|a| a == assumed), "{assumed} in {all:?}");
     }

@@ -47,6 +47,28 @@ impl Lab {
         lab
     }
 
+    /// `node-status --lab NAME --node NODE -o json --fail-on never`, parsed; fails the test when
+    /// it does not run.
+    pub fn node_status_json(&self, node: &str) -> serde_json::Value {
+        let o = netdiag(&[
+            "node-status",
+            "--lab",
+            &self.name,
+            "--node",
+            node,
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert!(
+            o.status.success(),
+            "node-status on {node}: {}",
+            text(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).expect("node-status JSON")
+    }
+
     /// `lab exec` of `cmd` in `target` (a node or a pod).
     pub fn exec(&self, target: &str, cmd: &[&str]) -> Output {
         let mut a = vec!["lab", "exec", "--name", &self.name, target, "--"];

@@ -117,23 +117,7 @@ fn inject(lab: &Lab, target: &str, cmd: &str) {
 
 /// `node-status --lab LAB --node NODE -o json` (never failing on findings).
 fn report(lab: &Lab, node: &str) -> Value {
-    let o = netdiag(&[
-        "node-status",
-        "--lab",
-        &lab.name,
-        "--node",
-        node,
-        "-o",
-        "json",
-        "--fail-on",
-        "never",
-    ]);
-    assert!(
-        o.status.success(),
-        "node-status on {node}: {}",
-        text(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("node-status JSON")
+    lab.node_status_json(node)
 }
 
 #[derive(Debug)]

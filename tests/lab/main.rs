@@ -43,23 +43,7 @@ impl Lab {
 
     /// (code, severity, peer) of every finding of `node-status --lab NAME --node NODE -o json`.
     fn findings(&self, node: &str) -> Vec<(String, String, String)> {
-        let o = self.nd(&[
-            "node-status",
-            "--lab",
-            &self.name,
-            "--node",
-            node,
-            "-o",
-            "json",
-            "--fail-on",
-            "never",
-        ]);
-        assert!(
-            o.status.success(),
-            "node-status on {node}: {}",
-            text(&o.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+        let v = self.node_status_json(node);
         v["findings"]
             .as_array()
             .expect("findings")
