@@ -109,8 +109,10 @@ fn intent(src: &SourceArgs, pin: bool, c: &mut Collected) -> Result<ClusterInten
         "Pods cut to name, namespace, labels, Calico annotations, node, host network, phase and IPs; managedFields and last-applied-configuration removed everywhere".into(),
     );
     let json = all.to_list_json();
-    let intent =
+    let mut intent =
         parse_resources(&json).map_err(|e| anyhow!("{}", e.in_file("cluster/intent.json")))?;
+    // As every command reads an intent (source::intent_for): affinities stand in for blocks.
+    intent.derive_blocks();
     c.members
         .push(Member::new("cluster/intent.json", json.into_bytes(), KEEP));
     Ok(intent)
