@@ -135,7 +135,7 @@ pub enum At {
 impl fmt::Display for At {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            At::Start => write!(f, " at its start"),
+            At::Start => write!(f, " at the start of the archive"),
             At::After(m) => write!(f, " after member {m:?}"),
             At::In(m) => write!(f, " in member {m:?}"),
         }
@@ -147,7 +147,7 @@ pub fn iec(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (u, name) in UNITS {
         if n >= u {
-            return if n % u == 0 {
+            return if n.is_multiple_of(u) {
                 format!("{} {name}", n / u)
             } else {
                 format!("{:.1} {name}", n as f64 / u as f64)
@@ -392,24 +392,26 @@ impl<R: Read> Walk<'_, R> {
             let kind = h[156];
             match kind {
                 b'L' | b'K' => {
-                    let what = if kind == b'L' {
-                        "the GNU long name (a type L entry)"
-                    } else {
-                        "the GNU long link (a type K entry)"
-                    };
-                    let v = self.small(what, header_size, self.limits.long_name)?;
+                    let what = format!(
+                        "the GNU long {} entry {:?} (type {})",
+                        if kind == b'L' { "name" } else { "link" },
+                        String::from_utf8_lossy(cstr(&h[..100])),
+                        char::from(kind)
+                    );
+                    let v = self.small(&what, header_size, self.limits.long_name)?;
                     if kind == b'L' {
                         pending.name = Some(cstr(&v).to_vec());
                     }
                     continue;
                 }
                 b'x' | b'g' => {
-                    let what = if kind == b'x' {
-                        "a PAX extended header (a type x entry)"
-                    } else {
-                        "a PAX global header (a type g entry)"
-                    };
-                    let v = self.small(what, header_size, self.limits.pax)?;
+                    let what = format!(
+                        "the PAX {} header {:?} (type {})",
+                        if kind == b'x' { "extended" } else { "global" },
+                        String::from_utf8_lossy(cstr(&h[..100])),
+                        char::from(kind)
+                    );
+                    let v = self.small(&what, header_size, self.limits.pax)?;
                     if kind == b'x' {
                         let (name, size) = pax(&v).ok_or_else(|| {
                             self.corrupt("a PAX extended header is not `LEN key=value` records")
