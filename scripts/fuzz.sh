@@ -24,6 +24,16 @@ if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   echo "scripts/fuzz.sh: no nightly toolchain (rustup toolchain list shows none): cargo-fuzz needs one; install it with: rustup toolchain install nightly" >&2
   exit 2
 fi
+# libfuzzer-sys compiles libFuzzer itself (C++).
+if ! command -v c++ >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
+  else
+    echo "scripts/fuzz.sh: no C++ compiler (libfuzzer-sys builds libFuzzer); install one with: sudo apt-get install g++" >&2
+    exit 2
+  fi
+fi
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "== installing cargo-fuzz (cargo install --locked cargo-fuzz)"
   cargo install --locked cargo-fuzz
