@@ -124,7 +124,9 @@ for t in "${targets[@]}"; do
     mkdir -p "fuzz/artifacts/$t"
     cp "$art"/* "fuzz/artifacts/$t/" 2>/dev/null || true
     echo "---- $t (exit $rc): the end of its log; inputs in fuzz/artifacts/$t/" >&2
-    grep -vE '^#[0-9]+' "$log" | tail -25 >&2
+    # The panic (or libFuzzer's verdict) and the input, without the backtrace and status lines.
+    grep -E -A2 'panicked at|ERROR: libFuzzer|ALARM|out-of-memory' "$log" | head -12 >&2 || true
+    grep -E '^(SUMMARY|artifact_prefix|Base64)' "$log" | tail -3 >&2 || true
   fi
 done
 
