@@ -516,7 +516,7 @@ pub fn decode_dump(bytes: &[u8]) -> Result<Vec<RouteNetlinkMessage>, ParseError>
             NetlinkPayload::InnerMessage(m) => out.push(m),
             NetlinkPayload::Done(_) => break,
             NetlinkPayload::Error(e) if e.code.is_some() => {
-                return Err(err("nlmsgerr", format!("at byte {offset}: {e}")));
+                return Err(err("nlmsgerr", format!("at byte {offset}: {}", errno(&e))));
             }
             _ => {}
         }
@@ -524,6 +524,17 @@ pub fn decode_dump(bytes: &[u8]) -> Result<Vec<RouteNetlinkMessage>, ParseError>
         offset = offset.saturating_add(len.saturating_add(3) & !3);
     }
     Ok(out)
+}
+
+/// An NLMSG_ERROR's code as the OS error it names (`No such file or directory (os error 2)`).
+/// Not `ErrorMessage`'s own Display: it takes `abs()` of the code, which overflows (a panic in a
+/// debug build) on a code of i32::MIN — found by the `netlink` fuzz target.
+fn errno(e: &netlink_packet_core::ErrorMessage) -> String {
+    let code = e.raw_code();
+    match i32::try_from(code.unsigned_abs()) {
+        Ok(n) => std::io::Error::from_raw_os_error(n).to_string(),
+        Err(_) => format!("error code {code}"),
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! kubeconfig tokens never reach the archive; `--from bundle` gives the same report as the
 //! directory; size cap, atomic write, mode 0600; `inspect` snapshot; `diff`), bad archives built
 //! here (path traversal, absolute path, symlink, hard link, truncation, tampering, unlisted or
-//! missing members) refused with one line naming the member, and — as root, on private labs — the
+//! missing members) refused with one line naming the member, hostile ones written byte by byte (a
+//! long name claiming 2 GB, a gzip bomb, a member larger than the file, too many entries) refused
+//! the same way under a memory limit and a deadline (issue 17), and — as root, on private labs — the
 //! round trip live → bundle → node-status for a healthy and a broken node, redaction that leaves no
 //! original address or node name anywhere yet the same verdicts, and the embedded capture read by
 //! `capture -r`. Privileged tests follow `tests/common/privileged.rs` (skip, or fail with
@@ -18,7 +20,8 @@ use std::fs;
 use std::io::Read;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use lab_util::{netdiag, text, Lab};
 
@@ -577,6 +580,257 @@ fn bad_archives_are_refused_naming_the_member() {
     fs::write(&p, [0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]).expect("write");
     let o = netdiag(&["bundle", "inspect", s(&p)]);
     assert_clean_error(&o, "truncated or corrupt archive");
+}
+
+/// The address-space limit and deadline the hostile archives are read under: far below what the
+/// 2 GB long name took (7.3 GB of RSS, past 30 s) before the reader bounded every length.
+const HOSTILE_AS: u64 = 512 << 20;
+const HOSTILE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The real binary under `prlimit --as` and a deadline (killed past it): its output and time.
+fn netdiag_bounded(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new("prlimit")
+        .arg(format!("--as={HOSTILE_AS}"))
+        .arg("--")
+        .arg(lab_util::BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("prlimit (util-linux) runs netdiag");
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if started.elapsed() > HOSTILE_DEADLINE {
+            let _ = child.kill();
+            let o = child.wait_with_output().expect("output");
+            panic!(
+                "netdiag {args:?} still running after {HOSTILE_DEADLINE:?}; stderr: {}",
+                text(&o.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().expect("output");
+    (o, started.elapsed())
+}
+
+/// A GNU tar header written byte by byte (the tar crate's builder would not write these lies).
+fn tar_header(name: &str, kind: u8, size: u64) -> [u8; 512] {
+    let mut h = [0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..107].copy_from_slice(b"0000600");
+    h[108..115].copy_from_slice(b"0000000");
+    h[116..123].copy_from_slice(b"0000000");
+    h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    h[136..147].copy_from_slice(b"00000000000");
+    h[156] = kind;
+    h[257..265].copy_from_slice(b"ustar  \0");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u64 = h.iter().map(|b| u64::from(*b)).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    h
+}
+
+/// `data` as a tar member: header, data, padding to 512.
+fn tar_member(out: &mut Vec<u8>, name: &str, data: &[u8]) {
+    out.extend_from_slice(&tar_header(name, b'0', data.len() as u64));
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+/// Raw deflate of `input` with `flush`, to the end of what the compressor has to say.
+fn deflate(c: &mut flate2::Compress, mut input: &[u8], flush: flate2::FlushCompress) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        out.reserve(64 << 10);
+        let before = c.total_in();
+        let status = c.compress_vec(input, &mut out, flush).expect("deflate");
+        let used = usize::try_from(c.total_in() - before).expect("usize");
+        input = &input[used..];
+        let room_left = out.len() < out.capacity();
+        let done = match flush {
+            flate2::FlushCompress::Finish => status == flate2::Status::StreamEnd,
+            _ => input.is_empty() && room_left,
+        };
+        if done {
+            return out;
+        }
+    }
+}
+
+/// A valid gzip file of `prefix`, then `zeros` zero bytes, then `suffix`, written in constant
+/// memory and a fraction of a second however many zeros: the deflate of 1 MiB of zeros after a
+/// window of zeros is the same bytes every time, so it is made once and repeated (about 1 KiB
+/// per MiB — a gzip bomb). The CRC is combined per repeat, so the trailer is right too.
+fn gzip_with_zeros(path: &Path, prefix: &[u8], zeros: u64, suffix: &[u8]) -> u64 {
+    use flate2::{Compress, Compression, Crc, FlushCompress};
+    use std::io::Write as _;
+    const WINDOW: u64 = 64 << 10;
+    const CHUNK: u64 = 1 << 20;
+    assert!(zeros >= WINDOW);
+    let mut out = std::io::BufWriter::new(fs::File::create(path).expect("create"));
+    let mut put = |b: &[u8]| out.write_all(b).expect("write");
+    put(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let mut c = Compress::new(Compression::default(), false);
+    let mut crc = Crc::new();
+    let window = vec![0u8; WINDOW as usize];
+    let mut head = prefix.to_vec();
+    head.extend_from_slice(&window);
+    put(&deflate(&mut c, &head, FlushCompress::Sync));
+    crc.update(&head);
+    let chunk_zeros = vec![0u8; CHUNK as usize];
+    let chunk = deflate(&mut c, &chunk_zeros, FlushCompress::Sync);
+    let mut chunk_crc = Crc::new();
+    chunk_crc.update(&chunk_zeros);
+    let rest = zeros - WINDOW;
+    for _ in 0..rest / CHUNK {
+        put(&chunk);
+        crc.combine(&chunk_crc);
+    }
+    let tail = vec![0u8; usize::try_from(rest % CHUNK).expect("usize")];
+    put(&deflate(&mut c, &tail, FlushCompress::Sync));
+    crc.update(&tail);
+    put(&deflate(&mut c, suffix, FlushCompress::Finish));
+    crc.update(suffix);
+    put(&crc.sum().to_le_bytes());
+    put(&crc.amount().to_le_bytes());
+    out.flush().expect("flush");
+    fs::metadata(path).expect("stat").len()
+}
+
+/// Every reader of bundles refuses `path` within the memory limit and deadline: exit 2, one line
+/// naming the bundle and `mentions` (the member), no panic.
+fn refused_bounded(path: &Path, mentions: &[&str]) {
+    for args in [
+        vec!["bundle", "inspect", s(path)],
+        vec!["node-status", "--from", s(path)],
+        vec!["capture", "-r", s(path)],
+    ] {
+        let (o, took) = netdiag_bounded(&args);
+        for m in mentions {
+            assert_clean_error(&o, m);
+        }
+        assert!(
+            text(&o.stderr).contains(s(path)),
+            "names the bundle: {}",
+            text(&o.stderr)
+        );
+        eprintln!(
+            "{args:?}: refused in {:.2} s under --as={HOSTILE_AS}: {}",
+            took.as_secs_f64(),
+            text(&o.stderr).trim_end()
+        );
+    }
+}
+
+/// Issue 17: a .tar.gz of a few MB whose GNU long-name header claims about 2 GB (and then holds
+/// it, compressed) made `bundle inspect` grow to 7.3 GB of RSS. Now refused at the header.
+#[test]
+fn issue_17_a_long_name_claiming_two_gigabytes_is_refused_in_bounded_memory() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path().join("long-name.tar.gz");
+    let size: u64 = 2_000_000_000;
+    let mut tail = vec![0u8; usize::try_from(size.div_ceil(512) * 512 - size).expect("pad")];
+    tail.extend_from_slice(&tar_header("nodes/worker/state.json", b'0', 0));
+    tail.extend_from_slice(&[0; 1024]);
+    let mut head = Vec::new();
+    head.extend_from_slice(&tar_header("././@LongLink", b'L', size));
+    let len = gzip_with_zeros(&p, &head, size, &tail);
+    assert!(len < 4 << 20, "the bundle is small: {len} bytes");
+    refused_bounded(
+        &p,
+        &[
+            "GNU long name entry \"././@LongLink\"",
+            "2000000000 bytes",
+            "4 KiB",
+        ],
+    );
+    // The same through a PAX header, and a GNU long link.
+    for (kind, what) in [(b'x', "PAX extended header"), (b'K', "GNU long link")] {
+        let p = tmp.path().join(format!("{}.tar.gz", char::from(kind)));
+        let mut head = Vec::new();
+        head.extend_from_slice(&tar_header("nodes/", b'5', 0));
+        head.extend_from_slice(&tar_header("PaxHeaders/x", kind, size));
+        gzip_with_zeros(&p, &head, size, &tail);
+        refused_bounded(&p, &[what, "after member \"nodes/\""]);
+    }
+}
+
+/// A gzip bomb: 1 GiB of zeros (about 1 MB compressed) as one member, refused at its header;
+/// a manifest listing three 400 MiB members, refused at the one that crosses 1 GiB in total.
+#[test]
+fn issue_17_a_gzip_bomb_is_refused_in_bounded_memory() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path().join("bomb.tar.gz");
+    let gib: u64 = 1 << 30;
+    let head = tar_header("nodes/worker/capture.pcap", b'0', gib);
+    let len = gzip_with_zeros(&p, &head, gib, &[0; 1024]);
+    assert!(len < 2 << 20, "{len}");
+    refused_bounded(
+        &p,
+        &[
+            "member \"nodes/worker/capture.pcap\" claims 1073741824 bytes (1 GiB), more than the 512 MiB",
+        ],
+    );
+
+    let files: Vec<serde_json::Value> = (1..=3)
+        .map(|i| serde_json::json!({"path": format!("nodes/worker/capture-{i}.pcap"), "size": 400u64 << 20, "sha256": "00"}))
+        .collect();
+    let manifest = serde_json::json!({
+        "schema_version": "netdiag-bundle/v1", "netdiag_version": "0.1.0",
+        "created": "2026-11-22T00:00:00Z", "node": "worker",
+        "sources": {"state": "files x", "intent": null}, "files": files,
+        "redaction": {"ips": false, "hostnames": false, "addresses": 0, "hosts": 0},
+        "max_size": 20_000_000u64,
+    });
+    let mut head = Vec::new();
+    tar_member(
+        &mut head,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
+    head.extend_from_slice(&tar_header("nodes/worker/capture-1.pcap", b'0', 400 << 20));
+    let p = tmp.path().join("bomb-listed.tar.gz");
+    gzip_with_zeros(&p, &head, gib + (200 << 20), &[0; 1024]);
+    refused_bounded(
+        &p,
+        &["member \"nodes/worker/capture-3.pcap\" takes the bundle beyond 1 GiB unpacked"],
+    );
+}
+
+/// A member whose header claims more than the file holds is truncation in that member, read
+/// without reserving what the header claims; so many entries that only the count stops them.
+#[test]
+fn issue_17_a_member_larger_than_the_file_and_too_many_entries() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path().join("cut.tar.gz");
+    let mut t = Vec::new();
+    t.extend_from_slice(&tar_header("nodes/worker/state.json", b'0', 400 << 20));
+    t.extend_from_slice(b"{\"links\":[");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &t).expect("gzip");
+    fs::write(&p, gz.finish().expect("gzip")).expect("write");
+    refused_bounded(
+        &p,
+        &[
+            "truncated or corrupt archive in member \"nodes/worker/state.json\"",
+            "header says 419430400 bytes, the archive ends after 10",
+        ],
+    );
+
+    let p = tmp.path().join("entries.tar.gz");
+    let mut t = Vec::new();
+    for i in 0..10_001 {
+        t.extend_from_slice(&tar_header(&format!("d{i}/"), b'5', 0));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &t).expect("gzip");
+    fs::write(&p, gz.finish().expect("gzip")).expect("write");
+    refused_bounded(&p, &["more than 10000 entries", "after member \"d9999/\""]);
 }
 
 fn copy_dir(src: &Path, dst: &Path) {

@@ -275,16 +275,30 @@ fn bad_input_is_one_line_and_exit_2() {
     let full = std::fs::read(pcap("mix.pcap")).expect("test data");
     let cut = dir.path().join("cut.pcap");
     std::fs::write(&cut, &full[..full.len() - 30]).expect("test data");
+    // A link type netdiag does not decode (PPP, as in many of tcpdump's test captures).
+    let ppp = dir.path().join("ppp.pcap");
+    let mut b = Vec::new();
+    netdiag_parsers::pcapfile::write_global_header(&mut b, 9, 65535);
+    netdiag_parsers::pcapfile::write_record(&mut b, 0, 4, &[0xff, 0x03, 0x00, 0x21]);
+    std::fs::write(&ppp, b).expect("test data");
     for (file, want) in [
         (dir.path().join("missing.pcap"), "cannot read"),
         (not_pcap, "cannot read"),
         (cut, "cut short"),
+        (ppp, "link type 9"),
     ] {
-        let o = netdiag(&["capture", "-r", file.to_str().expect("test data")]);
-        let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.starts_with("netdiag: ") && err.contains(want), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let f = file.to_str().expect("test data");
+        for mode in [&["-v"][..], &["-o", "json"], &["--stats"]] {
+            let mut a = vec!["capture", "-r", f];
+            a.extend_from_slice(mode);
+            let o = netdiag(&a);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{err}");
+            assert!(err.starts_with("netdiag: ") && err.contains(want), "{err}");
+            assert!(err.contains(f), "names the file: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Writing a bundle: members and manifest into one .tar.gz held in memory, members left out
 //! (capture first, then the human-readable text) until it fits the size cap, then written to a
 //! temporary file in the destination's directory (mode 0600) and renamed over the destination, so
-//! a reader never sees half a bundle and a failure leaves nothing behind.
+//! a reader never sees half a bundle and a failure leaves nothing behind. Nothing the reader would
+//! refuse (`source::bundle::LIMITS`) is written.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -60,12 +61,48 @@ fn tar_gz(members: &[Member], manifest: &[u8], mtime: u64) -> Result<Vec<u8>> {
 
 /// The archive's bytes and the final manifest: everything that fits `manifest.max_size`, the rest
 /// named in `left_out`. Fails when even the members that are never left out do not fit.
-pub fn build(
-    mut members: Vec<Member>,
+pub fn build(members: Vec<Member>, manifest: Manifest, mtime: u64) -> Result<(Vec<u8>, Manifest)> {
+    build_within(members, manifest, mtime, &crate::source::bundle::LIMITS)
+}
+
+/// [`build`] with the reader's `limits`: what the reader would refuse is never written — such a
+/// member is left out like one beyond the size cap or, if it cannot be left out, nothing is.
+fn build_within(
+    members: Vec<Member>,
     mut manifest: Manifest,
     mtime: u64,
+    limits: &netdiag_parsers::bundle::Limits,
 ) -> Result<(Vec<u8>, Manifest)> {
     let max = manifest.max_size;
+    let mut total: u64 = 0;
+    let mut kept = Vec::with_capacity(members.len());
+    for m in members {
+        let size = m.bytes.len() as u64;
+        let why = if size > limits.member {
+            format!(
+                "larger than the {} a bundle member may hold",
+                netdiag_parsers::bundle::iec(limits.member)
+            )
+        } else if total + size > limits.total {
+            format!(
+                "the bundle would exceed the {} a bundle may hold unpacked",
+                netdiag_parsers::bundle::iec(limits.total)
+            )
+        } else {
+            total += size;
+            kept.push(m);
+            continue;
+        };
+        if m.drop_rank == 0 {
+            bail!("{}: {why}: nothing was written", m.path);
+        }
+        manifest.left_out.push(LeftOut {
+            path: m.path,
+            size,
+            why,
+        });
+    }
+    let mut members = kept;
     loop {
         manifest.files = members
             .iter()
@@ -211,6 +248,47 @@ mod tests {
             e.contains("raise --max-size") && e.contains("even without nodes/w/capture.pcap"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn what_the_reader_would_refuse_is_never_written() {
+        let limits = netdiag_parsers::bundle::Limits {
+            member: 1_000,
+            total: 1_500,
+            ..netdiag_parsers::bundle::Limits::DEFAULT
+        };
+        let members = vec![
+            Member::new("nodes/w/state.json", noise(900), 0),
+            Member::new("nodes/w/capture.pcap", noise(2_000), 2),
+            Member::new("nodes/w/text/ip.txt", noise(800), 1),
+        ];
+        let (_, m) = build_within(members.clone(), manifest(1 << 20), 0, &limits).expect("fits");
+        let out: Vec<(&str, &str)> = m
+            .left_out
+            .iter()
+            .map(|l| (l.path.as_str(), l.why.as_str()))
+            .collect();
+        assert_eq!(
+            out,
+            [
+                (
+                    "nodes/w/capture.pcap",
+                    "larger than the 1000 B a bundle member may hold"
+                ),
+                (
+                    "nodes/w/text/ip.txt",
+                    "the bundle would exceed the 1.5 KiB a bundle may hold unpacked"
+                )
+            ]
+        );
+        let e = build_within(
+            vec![Member::new("nodes/w/state.json", noise(1_001), 0)],
+            manifest(1 << 20),
+            0,
+            &limits,
+        )
+        .expect_err("essential member too large");
+        assert!(e.to_string().contains("nothing was written"), "{e}");
     }
 
     #[test]

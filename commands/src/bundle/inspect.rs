@@ -12,12 +12,12 @@ use super::archive::human;
 use crate::cli::{BundleInspectArgs, CaptureFormat};
 
 pub fn run(args: &BundleInspectArgs) -> Result<u8> {
-    let members = crate::source::bundle::read(&args.file)?;
+    let manifest = crate::source::bundle::read(&args.file)?;
     let text = match args.output {
-        CaptureFormat::Text => render(&args.file, &members.manifest),
+        CaptureFormat::Text => render(&args.file, &manifest),
         CaptureFormat::Json => crate::output::json(&serde_json::json!({
             "verified": true,
-            "manifest": members.manifest,
+            "manifest": manifest,
         }))?,
     };
     crate::output::print(&text)?;

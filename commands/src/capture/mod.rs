@@ -158,7 +158,15 @@ fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
             path.display(),
             after + 1
         )),
-        Err(PumpError::Other(e)) => Err(e),
+        // Name the file (a link type netdiag does not decode, …) unless the error already does.
+        Err(PumpError::Other(e)) => {
+            let shown = path.display().to_string();
+            if format!("{e:#}").contains(&shown) {
+                Err(e)
+            } else {
+                Err(e.context(shown))
+            }
+        }
     }
 }
 

@@ -1,23 +1,23 @@
 //! Reading a support bundle (`netdiag bundle`'s .tar.gz) wherever a `--from DIR` is read: the
-//! archive is read member by member into memory (bounded), each name checked (relative, no `..`,
-//! regular files only: symlinks, hard links and devices are refused), every member verified
-//! against `manifest.json` (size and SHA-256, nothing unlisted), and only then written into a
-//! private temporary directory (0700) that has the `--from DIR` layout and is removed when the
-//! command ends. A corrupt, truncated or tampered bundle is one line naming the member.
+//! archive is walked by `netdiag_parsers::bundle` (every length it states bounded before it is
+//! read, every name checked — relative, no `..`, regular files only — every member hashed and held
+//! against `manifest.json`, nothing unlisted or missing), and streamed into a private temporary
+//! directory (0700, files 0600) that has the `--from DIR` layout and is removed when the command
+//! ends, or at once when the bundle is refused. Memory stays flat whatever the archive claims. A
+//! corrupt, truncated, tampered or hostile bundle is one line naming the member.
 
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufWriter, Read, Write as _};
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _, Result};
-use netdiag_core::bundle::manifest::check_member_name;
-use netdiag_core::bundle::{BundleError, Manifest, MANIFEST};
+use anyhow::{anyhow, Context as _, Result};
+use netdiag_core::bundle::Manifest;
+use netdiag_parsers::bundle::{Discard, Limits, Sink};
 
 use crate::cli::SourceArgs;
 
-/// The most a bundle may expand to: far above the 20 MB default cap, far below a decompression bomb.
-pub const MAX_EXPANDED: u64 = 1 << 30;
+/// What a bundle may claim (see the README's bundle section).
+pub const LIMITS: Limits = Limits::DEFAULT;
 
 /// Whether `path` is a bundle (a gzip file) rather than a directory or a resource file.
 pub fn is_bundle(path: &Path) -> bool {
@@ -31,86 +31,53 @@ pub fn is_bundle(path: &Path) -> bool {
         && magic == [0x1f, 0x8b]
 }
 
-/// A bundle's verified members, in memory.
-pub struct Members {
-    pub manifest: Manifest,
-    pub files: BTreeMap<String, Vec<u8>>,
-}
-
-/// Reads and verifies every member of `path`.
-pub fn read(path: &Path) -> Result<Members> {
+fn walk(path: &Path, sink: &mut dyn Sink) -> Result<Manifest> {
     let shown = path.display();
     let file = File::open(path).map_err(|e| anyhow!("{shown}: cannot open: {e}"))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut files = BTreeMap::new();
-    let mut total: u64 = 0;
-    let mut last: Option<String> = None;
-    let corrupt = |last: &Option<String>, e: std::io::Error| {
-        let after = last
-            .as_ref()
-            .map(|m| format!(" after member {m:?}"))
-            .unwrap_or_default();
-        anyhow!(
-            "{shown}: truncated or corrupt archive{after} ({e}): make or download the bundle again"
-        )
-    };
-    let entries = archive.entries().map_err(|e| corrupt(&last, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| corrupt(&last, e))?;
-        let raw = entry.path_bytes().into_owned();
-        let name = String::from_utf8(raw).map_err(|_| {
-            anyhow!("{shown}: a member name is not UTF-8: refused (not a netdiag bundle)")
-        })?;
-        use tar::EntryType as T;
-        let kind = entry.header().entry_type();
-        let refuse = |why: &'static str| {
-            anyhow!(
-                "{shown}: {}: refused, nothing was extracted",
-                BundleError::UnsafeMember {
-                    name: name.clone(),
-                    why
-                }
-            )
-        };
-        match kind {
-            T::Regular | T::Continuous => {}
-            T::Directory => {
-                check_member_name(name.trim_end_matches('/'))
-                    .map_err(|e| anyhow!("{shown}: {e}: refused, nothing was extracted"))?;
-                continue;
-            }
-            T::Symlink => return Err(refuse("a symbolic link")),
-            T::Link => return Err(refuse("a hard link")),
-            _ => return Err(refuse("not a regular file")),
+    netdiag_parsers::bundle::read_gz(std::io::BufReader::new(file), &LIMITS, sink)
+        .map_err(|e| anyhow!("{shown}: {e}"))
+}
+
+/// Reads and verifies every member of `path`, keeping none: its manifest.
+pub fn read(path: &Path) -> Result<Manifest> {
+    walk(path, &mut Discard)
+}
+
+/// Members written below `root` as they stream by (names already checked by the walk).
+struct ToDir<'a> {
+    root: &'a Path,
+    file: Option<BufWriter<File>>,
+}
+
+impl Sink for ToDir<'_> {
+    fn begin(&mut self, name: &str, _size: u64) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let dest = self.root.join(name);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
         }
-        check_member_name(&name)
-            .map_err(|e| anyhow!("{shown}: {e}: refused, nothing was extracted"))?;
-        let size = entry.header().size().unwrap_or(u64::MAX);
-        total = total.saturating_add(size);
-        if total > MAX_EXPANDED {
-            bail!(
-                "{shown}: member {name:?} takes the bundle beyond {} MiB unpacked: refused (not a netdiag bundle?)",
-                MAX_EXPANDED >> 20
-            );
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(size.min(1 << 24)).unwrap_or(0));
-        (&mut entry)
-            .take(size)
-            .read_to_end(&mut bytes)
-            .map_err(|e| corrupt(&Some(name.clone()), e))?;
-        if files.insert(name.clone(), bytes).is_some() {
-            bail!("{shown}: {}", BundleError::Duplicate { name: name.clone() });
-        }
-        last = Some(name);
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&dest)?;
+        self.file = Some(BufWriter::with_capacity(64 << 10, f));
+        Ok(())
     }
-    let manifest_bytes = files
-        .get(MANIFEST)
-        .ok_or_else(|| anyhow!("{shown}: {}", BundleError::NoManifest))?;
-    let manifest = Manifest::parse(manifest_bytes).map_err(|e| anyhow!("{shown}: {e}"))?;
-    manifest
-        .verify(&files)
-        .map_err(|e| anyhow!("{shown}: {e}: make or download the bundle again"))?;
-    Ok(Members { manifest, files })
+
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(bytes),
+            None => Ok(()),
+        }
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        match self.file.take() {
+            Some(mut f) => f.flush(),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A bundle unpacked into a private directory, removed on drop.
@@ -134,25 +101,20 @@ impl Extracted {
     }
 }
 
-/// Reads, verifies and unpacks `path`.
+/// Reads, verifies and unpacks `path` (the directory is removed again if the bundle is refused).
 pub fn extract(path: &Path) -> Result<Extracted> {
-    let members = read(path)?;
     let dir = tempfile::Builder::new()
         .prefix("netdiag-bundle-")
         .tempdir()
         .context("cannot create a temporary directory for the bundle")?;
-    for (name, bytes) in &members.files {
-        let dest = dir.path().join(name);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&dest, bytes).with_context(|| format!("cannot write {}", dest.display()))?;
-    }
-    Ok(Extracted {
-        dir,
-        manifest: members.manifest,
-    })
+    let manifest = walk(
+        path,
+        &mut ToDir {
+            root: dir.path(),
+            file: None,
+        },
+    )?;
+    Ok(Extracted { dir, manifest })
 }
 
 /// The source flags with a bundle given to `--from` replaced by its unpacked directory (which

@@ -774,3 +774,31 @@ fn convert_all(bytes: &[u8]) {
         }
     }
 }
+
+/// Found by the `netlink` fuzz target (fuzz/artifacts/netlink/crash-2bd4ce07…): an NLMSG_ERROR
+/// whose code is i32::MIN made the error's text overflow (`abs()`), a panic in a debug build.
+#[test]
+fn fuzz_netlink_error_code_i32_min_is_an_error_not_a_panic() {
+    let mut msg = Vec::new();
+    msg.extend_from_slice(&36u32.to_le_bytes()); // nlmsg_len
+    msg.extend_from_slice(&2u16.to_le_bytes()); // NLMSG_ERROR
+    msg.extend_from_slice(&[0; 10]); // flags, seq, pid
+    msg.extend_from_slice(&i32::MIN.to_le_bytes()); // error code
+    msg.extend_from_slice(&[0; 16]); // the request's header
+    let e = decode_dump(&msg).expect_err("an error message");
+    assert!(e.to_string().contains("error code -2147483648"), "{e}");
+
+    // The fuzzer's input itself.
+    let crash: &[u8] = &[
+        0x3c, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x04, 0x00, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x02, 0x28, 0x00, 0x00, 0x02,
+        0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x80,
+        0x00, 0x02, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x01, 0x00, 0x04, 0x00, 0x03, 0x00, 0x00, 0x00,
+    ];
+    assert!(decode_dump(crash).is_err());
+
+    // An ordinary errno still reads as the OS names it.
+    msg[16..20].copy_from_slice(&(-2i32).to_le_bytes());
+    let e = decode_dump(&msg).expect_err("ENOENT");
+    assert!(e.to_string().contains("No such file or directory"), "{e}");
+}

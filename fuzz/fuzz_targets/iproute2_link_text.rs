@@ -1,0 +1,10 @@
+//! The iproute2 text parser of `ip -d link` / `ip -d addr` (links and their addresses), on any text (invalid UTF-8 replaced, as a lossy read
+//! would): an error is fine, a panic is not.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = netdiag_parsers::iproute2::parse_links_text(&text);
+});
