@@ -120,7 +120,7 @@ codes! {
     NeighNotPermanent = "VXLAN-NEIGH-NOT-PERMANENT", Warning, "A peer VTEP's neighbour entry is dynamic (REACHABLE, STALE, …), not PERMANENT as Felix writes it.";
     KernelIpForwardOff = "KERNEL-IP-FORWARD-OFF", Error, "net.ipv4.ip_forward is 0: the node forwards no pod traffic.";
     KernelForwardingOff = "KERNEL-FORWARDING-OFF", Error, "Forwarding is off on a tunnel, parent or workload interface (net.ipv4.conf.DEV.forwarding = 0).";
-    KernelRpFilterStrict = "KERNEL-RP-FILTER-STRICT", Warning, "Strict reverse-path filtering on the parent or tunnel device drops traffic that arrives on another interface than its return route (CrossSubnet asymmetry, mixed pools).";
+    KernelRpFilterStrict = "KERNEL-RP-FILTER-STRICT", Error, "Strict reverse-path filtering on the parent or tunnel device drops traffic that arrives on another interface than its return route: an error when paths are asymmetric (a peer disagreeing on the subnet, pools of different kinds), a note while they are symmetric.";
     KernelProxyArpOff = "KERNEL-PROXY-ARP-OFF", Error, "proxy_arp is off on a workload interface: the pod's gateway 169.254.1.1 never resolves.";
     WorkloadIfaceDown = "WORKLOAD-IFACE-DOWN", Error, "A workload (cali*) interface is down: its pod is unreachable.";
     DataplaneNotModelled = "DATAPLANE-NOT-MODELLED", Warning, "The node runs a dataplane netdiag does not model (eBPF, WireGuard): the checks it changes are not made.";

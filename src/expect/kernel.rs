@@ -94,7 +94,12 @@ fn ip_forward(state: &NodeState, out: &mut Outcome) {
 /// interfaces.
 fn forwarding_devices<'c>(ctx: &'c Context) -> Vec<&'c str> {
     let mut devs: Vec<&str> = Vec::new();
-    if let Some(p) = ctx.parent {
+    // Pod traffic arrives unencapsulated on the parent only from a CrossSubnet peer in the same
+    // subnet or a no-encap pool; with every pool always encapsulated it never needs forwarding.
+    let direct = ctx.intent.pools.iter().any(|p| {
+        !p.disabled && (p.cross_subnet() || p.pool_type() == PoolType::NoEncap)
+    });
+    if let Some(p) = ctx.parent.filter(|_| direct) {
         devs.push(p.name.as_str());
     }
     for t in [
@@ -183,10 +188,12 @@ fn rp_filter(ctx: &Context, out: &mut Outcome) {
             _ if cross_subnet && !mixed => "with a CrossSubnet pool, any node whose subnet prefix disagrees with this one's sends direct while this node tunnels back".to_string(),
             _ => "with pools of different kinds, traffic between their pods arrives by one path and is answered by another".to_string(),
         };
+        // Harmless while every path is symmetric: a note then, not a warning that would fail
+        // `--fail-on warning` on a healthy node.
         let sev = if mixed || (asymmetric_peer.is_some() && cross_subnet) {
             Severity::Error
         } else {
-            Severity::Warning
+            Severity::Info
         };
         out.push(
             Finding::new(Code::KernelRpFilterStrict, format!("link {dev}"))

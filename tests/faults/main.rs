@@ -851,7 +851,7 @@ fn kernel_forwarding_off_is_named_by_trace() {
 
 #[test]
 fn kernel_rp_filter_strict() {
-    // Harmless on this symmetric lab (a warning), but CrossSubnet can make paths asymmetric.
+    // Harmless on this symmetric lab (an info note), but CrossSubnet can make paths asymmetric.
     fault("worker", "KERNEL-RP-FILTER-STRICT")
         .inject(|_| "sysctl -w net.ipv4.conf.eth0.rp_filter=1".into())
         .subject(|_| "link eth0".into())
