@@ -10,8 +10,10 @@
 //!   pod's default gateway 169.254.1.1 is answered by proxy ARP.
 //! - `felix/dataplane/linux/int_dataplane.go`: Felix turns `net.ipv4.ip_forward` on at start-up;
 //!   a later reset (a host agent, a sysctl.d file) stops all pod traffic through the node.
-//! - rp_filter: Felix checks the host's setting (`IgnoreLooseRPF`) but does not set it on the
-//!   parent or the tunnels. Strict mode (1) drops a packet whose route back leaves by another
+//! - rp_filter: Felix copies the host's `conf.default.rp_filter` onto each cali* (read in
+//!   `int_dataplane.go`, written by `endpoint_mgr.go` `configureInterface`) and sets nothing on
+//!   the parent or the tunnels (its anti-spoofing is an `rpfilter` rule, `felix/rules/static.go`;
+//!   the old `IgnoreLooseRPF` check is gone). Strict mode (1) drops a packet whose route back leaves by another
 //!   interface: harmless while routes are symmetric, fatal with CrossSubnet asymmetry (one side
 //!   tunnels, the other sends direct) and with mixed pools. The effective value is the larger of
 //!   `conf.all` and `conf.<dev>` (kernel `IN_DEV_RPFILTER`).
@@ -96,9 +98,11 @@ fn forwarding_devices<'c>(ctx: &'c Context) -> Vec<&'c str> {
     let mut devs: Vec<&str> = Vec::new();
     // Pod traffic arrives unencapsulated on the parent only from a CrossSubnet peer in the same
     // subnet or a no-encap pool; with every pool always encapsulated it never needs forwarding.
-    let direct = ctx.intent.pools.iter().any(|p| {
-        !p.disabled && (p.cross_subnet() || p.pool_type() == PoolType::NoEncap)
-    });
+    let direct = ctx
+        .intent
+        .pools
+        .iter()
+        .any(|p| !p.disabled && (p.cross_subnet() || p.pool_type() == PoolType::NoEncap));
     if let Some(p) = ctx.parent.filter(|_| direct) {
         devs.push(p.name.as_str());
     }
