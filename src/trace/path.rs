@@ -83,6 +83,16 @@ impl<'a> Side<'a> {
         self.ev.and_then(|e| e.sysctl.get(key)).map(String::as_str)
     }
 
+    /// node-status found the eBPF dataplane here: vxlan.calico is flow-based (no VNI, no FDB),
+    /// so the FDB and VNI steps are the BPF programs' and are not judged.
+    fn ebpf(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.code == Code::DataplaneNotModelled && f.subject == "dataplane eBPF")
+        })
+    }
+
     /// An error finding of node-status on this node that `pick` selects.
     fn finding(&self, pick: impl Fn(&Finding) -> bool) -> Option<&Finding> {
         self.report
@@ -660,7 +670,8 @@ fn tunnel_out(
         );
     }
     let link = state.link(&dev);
-    if let Some(vx) = link.and_then(|l| l.vxlan.as_ref()) {
+    // A flow-based device (eBPF dataplane) says `id 0`: the BPF program sets the cluster's VNI.
+    if let Some(vx) = link.and_then(|l| l.vxlan.as_ref()).filter(|_| !s.ebpf()) {
         outer.vni = vx.vni.or(outer.vni);
         outer.dport = vx.port.or(outer.dport);
         outer.src = vx.local.or(outer.src);
@@ -804,6 +815,12 @@ fn vtep(
             Code::NeighWrongMac,
             "the neighbour's MAC is not the peer's VTEP MAC: a stale entry from a rebuilt node",
         ),
+        (Some(_), None) if s.ebpf() => {
+            let mut h = hop;
+            h.verdict = Verdict::Unknown;
+            h.hint = Some("eBPF dataplane: there is no FDB entry by design; the BPF program picks the outer destination (not modelled)".to_string());
+            h
+        }
         (Some(_), None) => hop.broken_by(
             f(&[Code::FdbMissing]),
             Code::FdbMissing,
@@ -1110,6 +1127,7 @@ fn arrive(d: &Side, encap: Encap, outer: Option<&Outer>, src: &Endpoint, to_pod:
                     "the destination's tunnel device is down",
                 );
             } else if encap == Encap::Vxlan
+                && !d.ebpf()
                 && (vx
                     .and_then(|v| v.vni)
                     .zip(o.vni)
