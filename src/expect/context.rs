@@ -592,11 +592,19 @@ mod tests {
 
     #[test]
     fn block_set_answers_like_a_scan() {
-        let blocks = ["192.168.1.0/26", "192.168.1.64/26", "10.0.0.0/24", "fd00::/122"];
+        let blocks = [
+            "192.168.1.0/26",
+            "192.168.1.64/26",
+            "10.0.0.0/24",
+            "fd00::/122",
+        ];
         let set: BlockSet = blocks.iter().map(|b| net(b)).collect();
         let scan_covers = |n: &IpNet| blocks.iter().any(|b| net(b).contains(n));
-        let scan_overlaps =
-            |n: &IpNet| blocks.iter().any(|b| net(b).contains(n) || n.contains(&net(b)));
+        let scan_overlaps = |n: &IpNet| {
+            blocks
+                .iter()
+                .any(|b| net(b).contains(n) || n.contains(&net(b)))
+        };
         for q in [
             "192.168.1.0/26",
             "192.168.1.5/32",
