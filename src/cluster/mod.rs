@@ -356,7 +356,13 @@ pub fn check(
     source: &str,
 ) -> ClusterReport {
     let statuses = node_statuses(intent, states);
-    cross_check(intent, states, unreachable, statuses, source)
+    cross_check(
+        intent,
+        &digests(intent, states),
+        unreachable,
+        statuses,
+        source,
+    )
 }
 
 /// Each node's own report (the node-status engine), on every core: 1 000 nodes of a 1 000-node
@@ -371,38 +377,14 @@ pub fn node_statuses(
         .unwrap_or(1)
         .clamp(1, 16);
     let chunk = items.len().div_ceil(threads).max(1);
-    let one = |name: &str, state: &NodeState| -> NodeStatusSummary {
-        match crate::expect::check(intent, state, name) {
-            Ok(r) => {
-                let mut codes: Vec<String> = r
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity >= Severity::Warning)
-                    .map(|f| f.code.as_str().to_string())
-                    .collect();
-                codes.sort();
-                codes.dedup();
-                NodeStatusSummary {
-                    error: r.counts.error,
-                    warning: r.counts.warning,
-                    info: r.counts.info,
-                    codes,
-                    failed: None,
-                }
-            }
-            Err(e) => NodeStatusSummary {
-                failed: Some(e.to_string()),
-                ..NodeStatusSummary::default()
-            },
-        }
-    };
+    let one = node_status;
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|(n, st)| ((*n).clone(), one(n, st)))
+                        .map(|(n, st)| ((*n).clone(), one(intent, st, n)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -418,65 +400,174 @@ pub fn node_statuses(
     })
 }
 
-/// A holder's entries, indexed once.
-struct HolderIndex<'a> {
-    /// vxlan.calico FDB: MAC → destinations.
-    fdb_by_mac: HashMap<MacAddr, Vec<IpAddr>>,
-    /// vxlan.calico FDB: destination → MACs.
-    fdb_by_dst: HashMap<IpAddr, Vec<MacAddr>>,
-    /// vxlan.calico neighbours: IP → MAC.
-    neigh: HashMap<IpAddr, Option<MacAddr>>,
-    /// Main-table routes by destination: the gateways of each.
-    routes: HashMap<ipnet::IpNet, Vec<Option<IpAddr>>>,
-    has_vxlan: bool,
-    fdb_known: bool,
-    neigh_known: bool,
-    routes_known: bool,
-    _state: &'a NodeState,
+/// One node's own node-status report (the expectation engine), summarised.
+pub fn node_status(intent: &ClusterIntent, state: &NodeState, name: &str) -> NodeStatusSummary {
+    match crate::expect::check(intent, state, name) {
+        Ok(r) => {
+            let mut codes: Vec<String> = r
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+                .map(|f| f.code.as_str().to_string())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            NodeStatusSummary {
+                error: r.counts.error,
+                warning: r.counts.warning,
+                info: r.counts.info,
+                codes,
+                failed: None,
+            }
+        }
+        Err(e) => NodeStatusSummary {
+            failed: Some(e.to_string()),
+            ..NodeStatusSummary::default()
+        },
+    }
 }
 
-impl<'a> HolderIndex<'a> {
-    fn new(state: &'a NodeState) -> HolderIndex<'a> {
+/// What the cross-check keeps of one node: its real facts and, compactly, its entries for peers
+/// (IPv4 vxlan.calico FDB and neighbours, main-table routes inside the pools), sorted for binary
+/// search. 1 000 nodes' states would take gigabytes as `NodeState`s; their digests take tens of
+/// megabytes, so a fan-out can digest each state as it arrives and drop it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeDigest {
+    pub facts: RealFacts,
+    /// Whether the Node's Calico address is on one of its links (`None`: unknown — no address in
+    /// the intent, or links/addresses not collected), and the address.
+    pub intent_ip_local: Option<(Ipv4Addr, bool)>,
+    has_vxlan: bool,
+    /// vxlan.calico FDB entries (MAC, destination), sorted by MAC.
+    fdb: Option<Vec<(MacAddr, Ipv4Addr)>>,
+    /// vxlan.calico neighbours (IP, MAC), sorted by IP.
+    neigh: Option<Vec<(Ipv4Addr, Option<MacAddr>)>>,
+    /// Routes in a pool: (network address, prefix, gateway) per path, sorted.
+    routes: Option<Vec<(Ipv4Addr, u8, Option<Ipv4Addr>)>>,
+}
+
+impl NodeDigest {
+    /// Digests `state`; `node` is its Node in the intent, `pools` the IPv4 pool CIDRs.
+    pub fn of(state: &NodeState, node: Option<&NodeIntent>, pools: &[ipnet::IpNet]) -> NodeDigest {
         let dev = calico::VXLAN_DEVICE;
-        let mut fdb_by_mac: HashMap<MacAddr, Vec<IpAddr>> = HashMap::new();
-        let mut fdb_by_dst: HashMap<IpAddr, Vec<MacAddr>> = HashMap::new();
-        for e in state.fdb().iter().filter(|e| e.dev == dev) {
-            if let Some(dst) = e.dst {
-                fdb_by_mac.entry(e.mac).or_default().push(dst);
-                fdb_by_dst.entry(dst).or_default().push(e.mac);
+        let v4 = |ip: IpAddr| match ip {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) => None,
+        };
+        let fdb = state.fdb.as_ref().map(|f| {
+            let mut v: Vec<(MacAddr, Ipv4Addr)> = f
+                .iter()
+                .filter(|e| e.dev == dev)
+                .filter_map(|e| Some((e.mac, v4(e.dst?)?)))
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        let neigh = state.neighbours.as_ref().map(|n| {
+            let mut v: Vec<(Ipv4Addr, Option<MacAddr>)> = n
+                .iter()
+                .filter(|n| n.dev == dev)
+                .filter_map(|n| Some((v4(n.ip)?, n.mac)))
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        let routes = state.routes.as_ref().map(|rs| {
+            let mut v = Vec::new();
+            for r in rs.iter().filter(|r| r.is_main()) {
+                let (ipnet::IpNet::V4(net), true) =
+                    (r.dst.trunc(), pools.iter().any(|p| p.contains(&r.dst)))
+                else {
+                    continue;
+                };
+                for (gw, _) in r.paths() {
+                    v.push((net.addr(), net.prefix_len(), gw.and_then(v4)));
+                }
             }
-        }
-        let neigh = state
-            .neighbours()
-            .iter()
-            .filter(|n| n.dev == dev)
-            .map(|n| (n.ip, n.mac))
-            .collect();
-        let mut routes: HashMap<ipnet::IpNet, Vec<Option<IpAddr>>> = HashMap::new();
-        for r in state.routes().iter().filter(|r| r.is_main()) {
-            let gws = routes.entry(r.dst.trunc()).or_default();
-            for (gw, _) in r.paths() {
-                gws.push(gw);
-            }
-        }
-        HolderIndex {
-            fdb_by_mac,
-            fdb_by_dst,
+            v.sort_unstable();
+            v
+        });
+        let intent_ip_local = node.and_then(NodeIntent::ipv4_addr).and_then(|ip| {
+            (state.links.is_some() && state.addrs_collected)
+                .then(|| (ip, state.link_with_addr(IpAddr::V4(ip)).is_some()))
+        });
+        NodeDigest {
+            facts: RealFacts::of(state, node),
+            intent_ip_local,
+            has_vxlan: state.link(dev).is_some(),
+            fdb,
             neigh,
             routes,
-            has_vxlan: state.link(dev).is_some(),
-            fdb_known: state.fdb.is_some(),
-            neigh_known: state.neighbours.is_some(),
-            routes_known: state.routes.is_some(),
-            _state: state,
         }
     }
+
+    fn fdb_dsts(&self, mac: MacAddr) -> Vec<Ipv4Addr> {
+        let Some(f) = &self.fdb else {
+            return Vec::new();
+        };
+        let start = f.partition_point(|(m, _)| *m < mac);
+        f[start..]
+            .iter()
+            .take_while(|(m, _)| *m == mac)
+            .map(|(_, d)| *d)
+            .collect()
+    }
+
+    fn fdb_macs_to(&self, dst: Ipv4Addr) -> Vec<MacAddr> {
+        self.fdb
+            .iter()
+            .flatten()
+            .filter(|(_, d)| *d == dst)
+            .map(|(m, _)| *m)
+            .collect()
+    }
+
+    fn neigh_of(&self, ip: Ipv4Addr) -> Option<Option<MacAddr>> {
+        let n = self.neigh.as_ref()?;
+        let i = n.binary_search_by(|(a, _)| a.cmp(&ip)).ok()?;
+        Some(n[i].1)
+    }
+
+    /// Gateways of the routes to exactly `net` (`None` when there is no such route).
+    fn route_gws(&self, net: &ipnet::Ipv4Net) -> Option<Vec<Option<Ipv4Addr>>> {
+        let r = self.routes.as_ref()?;
+        let key = (net.addr(), net.prefix_len());
+        let start = r.partition_point(|(a, p, _)| (*a, *p) < key);
+        let gws: Vec<Option<Ipv4Addr>> = r[start..]
+            .iter()
+            .take_while(|(a, p, _)| (*a, *p) == key)
+            .map(|(_, _, g)| *g)
+            .collect();
+        (!gws.is_empty()).then_some(gws)
+    }
+}
+
+/// The IPv4 pool CIDRs of the intent (what [`NodeDigest::of`] keeps routes for).
+pub fn pool_cidrs(intent: &ClusterIntent) -> Vec<ipnet::IpNet> {
+    intent
+        .pools
+        .iter()
+        .filter(|p| p.cidr.addr().is_ipv4())
+        .map(|p| p.cidr)
+        .collect()
+}
+
+/// Digests every state (see [`NodeDigest`]).
+pub fn digests(
+    intent: &ClusterIntent,
+    states: &BTreeMap<String, NodeState>,
+) -> BTreeMap<String, NodeDigest> {
+    let pools = pool_cidrs(intent);
+    states
+        .iter()
+        .map(|(n, s)| (n.clone(), NodeDigest::of(s, intent.node(n), &pools)))
+        .collect()
 }
 
 /// The cross-check proper, given each node's own report summary.
 pub fn cross_check(
     intent: &ClusterIntent,
-    states: &BTreeMap<String, NodeState>,
+    states: &BTreeMap<String, NodeDigest>,
     unreachable: &[Unreachable],
     mut statuses: BTreeMap<String, NodeStatusSummary>,
     source: &str,
@@ -486,21 +577,18 @@ pub fn cross_check(
         intent.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
     let facts: BTreeMap<&str, RealFacts> = states
         .iter()
-        .map(|(n, s)| {
-            (
-                n.as_str(),
-                RealFacts::of(s, intents.get(n.as_str()).copied()),
-            )
-        })
+        .map(|(n, d)| (n.as_str(), d.facts.clone()))
         .collect();
     // Blocks by affine node, of pools that route (not LoadBalancer-only), live ones only.
-    let mut blocks: HashMap<&str, Vec<ipnet::IpNet>> = HashMap::new();
+    let mut blocks: HashMap<&str, Vec<ipnet::Ipv4Net>> = HashMap::new();
     for b in intent.blocks.iter().filter(|b| !b.deleted) {
         let routed = intent
             .pool_for(&b.cidr)
             .is_some_and(|p| p.pool_type() != PoolType::None && !p.cidr.addr().is_ipv6());
         if let (Some(aff), true) = (b.affinity.as_deref(), routed) {
-            blocks.entry(aff).or_default().push(b.cidr.trunc());
+            if let ipnet::IpNet::V4(net) = b.cidr.trunc() {
+                blocks.entry(aff).or_default().push(net);
+            }
         }
     }
     let vxlan_in_use = intent
@@ -512,8 +600,7 @@ pub fn cross_check(
     let mut pairs: Vec<PairFinding> = Vec::new();
     let mut pairs_checked = 0usize;
     let names: Vec<&str> = states.keys().map(String::as_str).collect();
-    for (holder, hstate) in states {
-        let idx = HolderIndex::new(hstate);
+    for (holder, idx) in states {
         for &target in &names {
             if target == holder {
                 continue;
@@ -526,7 +613,7 @@ pub fn cross_check(
             check_pair(
                 holder,
                 target,
-                &idx,
+                idx,
                 real,
                 tintent,
                 blocks.get(target).map(Vec::as_slice).unwrap_or(&[]),
@@ -548,7 +635,7 @@ pub fn cross_check(
     // ---- culprits ----
     let mut culprits = Vec::new();
     aggregate_pairs(&pairs, &facts, &intents, states.len(), &mut culprits);
-    node_ip_not_local(states, &intents, &facts, &mut culprits);
+    node_ip_not_local(states, &mut culprits);
     mtu_outliers(&facts, &mut culprits);
     for u in unreachable {
         culprits.push(Culprit {
@@ -670,10 +757,10 @@ pub fn cross_check(
 fn check_pair(
     holder: &str,
     target: &str,
-    idx: &HolderIndex,
+    idx: &NodeDigest,
     real: &RealFacts,
     tintent: Option<&NodeIntent>,
-    tblocks: &[ipnet::IpNet],
+    tblocks: &[ipnet::Ipv4Net],
     vxlan_in_use: bool,
     out: &mut Vec<PairFinding>,
 ) {
@@ -688,95 +775,84 @@ fn check_pair(
     };
     // VXLAN: both ends have a device and the target has a VTEP.
     if vxlan_in_use && idx.has_vxlan {
-        if let (Some(mac), Some(node_ip)) = (real.vtep_mac, real.node_ip) {
-            if idx.fdb_known {
-                let node_ip = IpAddr::V4(node_ip);
-                match idx.fdb_by_mac.get(&mac) {
-                    Some(dsts) if dsts.contains(&node_ip) => {}
-                    Some(dsts) => push(
-                        PairIssue::FdbWrongDst,
-                        format!("{mac} dst {node_ip}"),
-                        format!("{mac} dst {}", join_ips(dsts)),
-                    ),
-                    None => {
-                        // An entry sending to the target under another MAC: the old MAC.
-                        let intent_ip = tintent.and_then(NodeIntent::ipv4_addr).map(IpAddr::V4);
-                        let old = idx
-                            .fdb_by_dst
-                            .get(&node_ip)
-                            .or_else(|| intent_ip.and_then(|ip| idx.fdb_by_dst.get(&ip)));
-                        match old {
-                            Some(macs) => push(
-                                PairIssue::FdbOldMac,
-                                format!("{mac} dst {node_ip}"),
-                                format!(
-                                    "{} dst {}",
-                                    macs.iter()
-                                        .map(|m| m.to_string())
-                                        .collect::<Vec<_>>()
-                                        .join(","),
-                                    intent_ip.unwrap_or(node_ip)
-                                ),
-                            ),
-                            None => push(
-                                PairIssue::FdbMissing,
-                                format!("{mac} dst {node_ip}"),
-                                "none".to_string(),
-                            ),
-                        }
+        if let (Some(mac), Some(node_ip), true) = (real.vtep_mac, real.node_ip, idx.fdb.is_some()) {
+            let dsts = idx.fdb_dsts(mac);
+            if dsts.contains(&node_ip) {
+            } else if !dsts.is_empty() {
+                push(
+                    PairIssue::FdbWrongDst,
+                    format!("{mac} dst {node_ip}"),
+                    format!("{mac} dst {}", join_ips(&dsts)),
+                );
+            } else {
+                // An entry sending to the target under another MAC: the old MAC.
+                let intent_ip = tintent.and_then(NodeIntent::ipv4_addr);
+                let mut at = node_ip;
+                let mut old = idx.fdb_macs_to(node_ip);
+                if old.is_empty() {
+                    if let Some(ip) = intent_ip {
+                        at = ip;
+                        old = idx.fdb_macs_to(ip);
                     }
+                }
+                if old.is_empty() {
+                    push(
+                        PairIssue::FdbMissing,
+                        format!("{mac} dst {node_ip}"),
+                        "none".to_string(),
+                    );
+                } else {
+                    let macs: Vec<String> = old.iter().map(|m| m.to_string()).collect();
+                    push(
+                        PairIssue::FdbOldMac,
+                        format!("{mac} dst {node_ip}"),
+                        format!("{} dst {at}", macs.join(",")),
+                    );
                 }
             }
         }
-        if let (Some(mac), Some(tun)) = (real.vtep_mac, real.tunnel_ip) {
-            if idx.neigh_known {
-                match idx.neigh.get(&IpAddr::V4(tun)) {
-                    Some(Some(m)) if *m == mac => {}
-                    Some(m) => push(
-                        PairIssue::NeighWrongMac,
-                        format!("{tun} lladdr {mac}"),
-                        format!(
-                            "{tun} lladdr {}",
-                            m.map(|m| m.to_string()).unwrap_or_else(|| "none".into())
-                        ),
-                    ),
-                    None => push(
-                        PairIssue::NeighMissing,
-                        format!("{tun} lladdr {mac}"),
-                        "none".to_string(),
-                    ),
-                }
+        if let (Some(mac), Some(tun), true) = (real.vtep_mac, real.tunnel_ip, idx.neigh.is_some()) {
+            match idx.neigh_of(tun) {
+                Some(Some(m)) if m == mac => {}
+                Some(m) => push(
+                    PairIssue::NeighWrongMac,
+                    format!("{tun} lladdr {mac}"),
+                    format!("{tun} lladdr {}", opt(m)),
+                ),
+                None => push(
+                    PairIssue::NeighMissing,
+                    format!("{tun} lladdr {mac}"),
+                    "none".to_string(),
+                ),
             }
         }
     }
     // Routes to the target's blocks: judged only by whether they point at an address the target
     // used to have (its intent's) rather than its real one, or are missing. Which path a pool
     // mode wants is node-status's job.
-    if idx.routes_known {
-        let real_addrs: Vec<IpAddr> = [real.node_ip, real.tunnel_ip]
+    if idx.routes.is_some() {
+        let real_addrs: Vec<Ipv4Addr> = [real.node_ip, real.tunnel_ip]
             .into_iter()
             .flatten()
-            .map(IpAddr::V4)
             .collect();
-        let old_addrs: Vec<IpAddr> = tintent
+        let old_addrs: Vec<Ipv4Addr> = tintent
             .map(|n| {
                 [n.ipv4_addr(), n.vxlan_tunnel_ip, n.ipip_tunnel_ip]
                     .into_iter()
                     .flatten()
-                    .map(IpAddr::V4)
                     .filter(|a| !real_addrs.contains(a))
                     .collect()
             })
             .unwrap_or_default();
         for b in tblocks {
-            match idx.routes.get(b) {
+            match idx.route_gws(b) {
                 None => push(
                     PairIssue::RouteMissing,
                     format!("{b} via {}", join_ips(&real_addrs)),
                     "none".to_string(),
                 ),
                 Some(gws) => {
-                    let stale: Vec<IpAddr> = gws
+                    let stale: Vec<Ipv4Addr> = gws
                         .iter()
                         .flatten()
                         .filter(|g| old_addrs.contains(g))
@@ -795,7 +871,7 @@ fn check_pair(
     }
 }
 
-fn join_ips(ips: &[IpAddr]) -> String {
+fn join_ips(ips: &[Ipv4Addr]) -> String {
     if ips.is_empty() {
         return "?".to_string();
     }
@@ -999,23 +1075,12 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 }
 
 /// Nodes whose Calico Node address is on none of their links.
-fn node_ip_not_local(
-    states: &BTreeMap<String, NodeState>,
-    intents: &HashMap<&str, &NodeIntent>,
-    facts: &BTreeMap<&str, RealFacts>,
-    culprits: &mut Vec<Culprit>,
-) {
-    for (name, state) in states {
-        let Some(ip) = intents.get(name.as_str()).and_then(|n| n.ipv4_addr()) else {
+fn node_ip_not_local(states: &BTreeMap<String, NodeDigest>, culprits: &mut Vec<Culprit>) {
+    for (name, d) in states {
+        let Some((ip, false)) = d.intent_ip_local else {
             continue;
         };
-        if state.links.is_none() || !state.addrs_collected {
-            continue;
-        }
-        if state.link_with_addr(IpAddr::V4(ip)).is_some() {
-            continue;
-        }
-        let real = facts.get(name.as_str()).cloned().unwrap_or_default();
+        let real = &d.facts;
         let has = match (&real.parent, real.node_ip) {
             (Some(p), Some(r)) => format!("{p} has {r}"),
             _ => "no link has it".to_string(),
