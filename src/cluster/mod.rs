@@ -692,7 +692,7 @@ pub fn cross_check(
 
     // ---- nodes ----
     let mut nodes: Vec<NodeEntry> = Vec::new();
-    for (name, _) in states {
+    for name in states.keys() {
         let f = facts.get(name.as_str()).cloned();
         let is_culprit = culprits.iter().any(|c| &c.node == name);
         nodes.push(NodeEntry {
