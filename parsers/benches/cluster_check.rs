@@ -22,7 +22,13 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     let one = &states[&synth::node_name(7)];
     g.bench_function("digest one node (999 peers)", |b| {
-        b.iter(|| black_box(cluster::NodeDigest::of(one, intent.node("node-0007"), &pools)))
+        b.iter(|| {
+            black_box(cluster::NodeDigest::of(
+                one,
+                intent.node("node-0007"),
+                &pools,
+            ))
+        })
     });
     g.bench_function("cross-check 1000 nodes (999000 pairs)", |b| {
         b.iter(|| {

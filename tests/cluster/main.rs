@@ -647,6 +647,60 @@ fn an_unreachable_api_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn ctrl_c_deletes_every_pod_it_created() {
+    let mut sim = synthetic_sim(3);
+    for i in 0..3 {
+        sim.faults
+            .insert(synth::node_name(i), Fault::PendingForever);
+    }
+    let (port, sim) = serve(sim);
+    let env = Env::new(port);
+    let kc = env.dir.path().join("kubeconfig");
+    let child = bin(&env.dir.path().join("home"))
+        .args([
+            "cluster-status",
+            "--kubeconfig",
+            kc.to_str().expect("utf8"),
+            "--poll-interval",
+            "20ms",
+            "--timeout",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Bounded: 10 s for the three Pods to exist.
+    for _ in 0..500 {
+        if sim.pods.lock().expect("pods").len() == 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        sim.pods.lock().expect("pods").len(),
+        3,
+        "the Pods were created"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let o = child.wait_with_output().expect("wait");
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.starts_with("netdiag: interrupted: 3 Pod(s) deleted"),
+        "{e}"
+    );
+    assert!(
+        sim.pods.lock().expect("pods").is_empty(),
+        "nothing left behind"
+    );
+}
+
+#[test]
 fn cleanup_deletes_leftover_pods_by_label() {
     let sim = synthetic_sim(2);
     {

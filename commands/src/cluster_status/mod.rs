@@ -183,6 +183,8 @@ struct Run {
     /// A failure that dooms every node (RBAC, no namespace, API unreachable): the run ends with it.
     fatal: Mutex<Option<String>>,
     done: AtomicUsize,
+    /// Pods deleted so far.
+    deleted: AtomicUsize,
 }
 
 impl Run {
@@ -261,6 +263,7 @@ async fn fan_out(
         stop,
         fatal: Mutex::new(None),
         done: AtomicUsize::new(0),
+        deleted: AtomicUsize::new(0),
     });
     let total = nodes.len();
     let progress = std::io::stderr().is_terminal();
@@ -288,7 +291,7 @@ async fn fan_out(
     if run.stop.load(Ordering::Relaxed) {
         bail!(
             "interrupted: {} Pod(s) deleted{}",
-            left.len() - failed.len(),
+            run.deleted.load(Ordering::Relaxed) + left.len() - failed.len(),
             cleanup_note(&failed, &run.id)
         );
     }
@@ -375,6 +378,7 @@ async fn collect_node(run: &Run, i: usize, node: &str) -> Outcome {
     // Deleted as soon as it is done with; a failure leaves it to the final sweep.
     if run.api.delete_pod(&name).await.is_ok() {
         run.forget(&name);
+        run.deleted.fetch_add(1, Ordering::Relaxed);
     }
     match outcome {
         Ok(text) => {
