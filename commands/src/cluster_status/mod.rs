@@ -162,6 +162,13 @@ pub fn lab_report(lab: &str) -> Result<ClusterReport> {
             })
             .collect::<Vec<_>>()
     });
+    // Not one namespace readable (not root, say) is a failure of the run, not of every node.
+    if let (true, Some(Outcome::Down(first))) = (
+        outcomes.iter().all(|o| matches!(o, Outcome::Down(_))),
+        outcomes.first(),
+    ) {
+        bail!("lab {lab:?}: no node could be collected: {}", first.detail);
+    }
     Ok(assemble(&intent, outcomes, &format!("lab {lab}")))
 }
 
