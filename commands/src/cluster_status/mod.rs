@@ -414,6 +414,7 @@ const IMAGE_REASONS: &[&str] = &[
 /// Polls the Pod until it ends, then reads its log; `Err` is the node's failure.
 async fn wait_and_read(run: &Run, name: &str, node: &str) -> std::result::Result<String, Outcome> {
     let start = Instant::now();
+    let mut errors = 0u8;
     let gone = |what: &str| {
         down(
             node,
@@ -427,8 +428,16 @@ async fn wait_and_read(run: &Run, name: &str, node: &str) -> std::result::Result
             return Err(down(node, "cancelled", "the run was stopped"));
         }
         let p = match run.api.pod_phase(name).await {
-            Ok(p) => p,
+            Ok(p) => {
+                errors = 0;
+                p
+            }
             Err(e) if e.code() == Some(404) => return Err(gone("waiting for it")),
+            // A busy API server drops a request now and then: three in a row fail the node.
+            Err(_) if errors < 2 => {
+                errors += 1;
+                continue;
+            }
             Err(e) => {
                 let path = format!("/api/v1/namespaces/{}/pods/{name}", pods::NAMESPACE);
                 return Err(down(
