@@ -51,6 +51,8 @@ enum Fault {
     /// The Pod is gone (404) on its first GET, as when its Node is deleted.
     Disappears,
     GarbageLog,
+    /// The first GET of its Pod fails with 500 (a busy API server); the node is still collected.
+    FlakyOnce,
 }
 
 struct PodRec {
@@ -219,6 +221,12 @@ impl Sim {
                 }
                 ("GET", "") => {
                     rec.gets += 1;
+                    if fault == Some(Fault::FlakyOnce) && rec.gets == 1 {
+                        return (
+                            500,
+                            status(500, "InternalError", "etcdserver: request timed out"),
+                        );
+                    }
                     if fault == Some(Fault::Disappears) {
                         pods.remove(name);
                         return (
@@ -238,7 +246,7 @@ impl Sim {
                                 {"name": "netdiag", "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"netdiag:0.1.0\""}}}]});
                             "Pending"
                         }
-                        (_, 1) => {
+                        (Some(Fault::FlakyOnce), 2) | (_, 1) => {
                             pod["status"] = json!({"phase": "Pending"});
                             "Pending"
                         }
@@ -563,6 +571,7 @@ fn failing_nodes_are_reported_with_why_and_the_rest_still_checked() {
     sim.faults.insert(synth::node_name(2), Fault::ImagePull);
     sim.faults.insert(synth::node_name(3), Fault::Disappears);
     sim.faults.insert(synth::node_name(4), Fault::GarbageLog);
+    sim.faults.insert(synth::node_name(5), Fault::FlakyOnce);
     let (port, sim) = serve(sim);
     let env = Env::new(port);
     let o = env.run(&["--timeout", "1s", "-o", "json"]);
