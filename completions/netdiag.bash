@@ -22,6 +22,9 @@ _netdiag() {
             netdiag,capture)
                 cmd="netdiag__subcmd__capture"
                 ;;
+            netdiag,cluster-status)
+                cmd="netdiag__subcmd__cluster__subcmd__status"
+                ;;
             netdiag,completions)
                 cmd="netdiag__subcmd__completions"
                 ;;
@@ -66,6 +69,9 @@ _netdiag() {
                 ;;
             netdiag__subcmd__help,capture)
                 cmd="netdiag__subcmd__help__subcmd__capture"
+                ;;
+            netdiag__subcmd__help,cluster-status)
+                cmd="netdiag__subcmd__help__subcmd__cluster__subcmd__status"
                 ;;
             netdiag__subcmd__help,completions)
                 cmd="netdiag__subcmd__help__subcmd__completions"
@@ -161,7 +167,7 @@ _netdiag() {
 
     case "${cmd}" in
         netdiag)
-            opts="-h -V --color --help --version node-status show lab capture trace tui completions bundle help"
+            opts="-h -V --color --help --version node-status show lab capture trace tui cluster-status completions bundle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,6 +480,72 @@ _netdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netdiag__subcmd__cluster__subcmd__status)
+            opts="-o -h --kubeconfig --context --nodes --concurrency --timeout --image --request-timeout --lab --cleanup --output --fail-on --poll-interval --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lab)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --poll-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netdiag__subcmd__completions)
             opts="-h --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -493,7 +565,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__help)
-            opts="node-status show lab capture trace tui completions bundle help"
+            opts="node-status show lab capture trace tui cluster-status completions bundle help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -549,6 +621,20 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__help__subcmd__capture)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netdiag__subcmd__help__subcmd__cluster__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
             cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
+            cand cluster-status 'Check every node at once: one short-lived Pod per node collects its state, then every pair of nodes is cross-checked (VTEP MACs, tunnel and node IPs, MTUs) and the culprit named'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand bundle 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -218,6 +219,24 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'netdiag;cluster-status'= {
+            cand --kubeconfig 'The kubeconfig to use (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod''s service account)'
+            cand --context 'The kubeconfig context to use (default: its current-context)'
+            cand --nodes 'Only the Nodes matching this label selector (as `kubectl get nodes -l`); default: all'
+            cand --concurrency 'How many nodes'' Pods exist at once'
+            cand --timeout 'How long one node''s Pod may take to start and finish (10s, 1m, …)'
+            cand --image 'The collector image (built from deploy/Dockerfile)'
+            cand --request-timeout 'Time limit for each API request, as kubectl: 10s, 1m, 500ms; 0 = none'
+            cand --lab 'Check a lab built by `netdiag lab up` instead (default name: lab): each lab node''s namespace stands in for a Pod on that node'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --fail-on 'Exit 1 when a culprit at or above this severity exists'
+            cand --poll-interval 'How often each Pod''s phase is read'
+            cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
+            cand --cleanup 'Delete every Pod a cluster-status run left in the netdiag namespace (by label), then exit'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'netdiag;completions'= {
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
             cand -h 'Print help'
@@ -279,6 +298,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand capture 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
             cand trace 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
             cand tui 'A live terminal view of a node''s tunnels and peers: health, VTEPs, routes, rates, packets'
+            cand cluster-status 'Check every node at once: one short-lived Pod per node collects its state, then every pair of nodes is cross-checked (VTEP MACs, tunnel and node IPs, MTUs) and the culprit named'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand bundle 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -312,6 +332,8 @@ set edit:completion:arg-completer[netdiag] = {|@words|
         &'netdiag;help;trace'= {
         }
         &'netdiag;help;tui'= {
+        }
+        &'netdiag;help;cluster-status'= {
         }
         &'netdiag;help;completions'= {
         }

@@ -35,6 +35,7 @@ complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "lab" -d 'Build a Ca
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "tui" -d 'A live terminal view of a node\'s tunnels and peers: health, VTEPs, routes, rates, packets'
+complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "cluster-status" -d 'Check every node at once: one short-lived Pod per node collects its state, then every pair of nodes is cross-checked (VTEP MACs, tunnel and node IPs, MTUs) and the culprit named'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "bundle" -d 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
 complete -c netdiag -n "__fish_netdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -198,6 +199,27 @@ always\t''
 never\t''"
 complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -l live -d 'Read the live state of the current network namespace even when --from is given'
 complete -c netdiag -n "__fish_netdiag_using_subcommand tui" -s h -l help -d 'Print help'
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l kubeconfig -d 'The kubeconfig to use (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod\'s service account)' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l context -d 'The kubeconfig context to use (default: its current-context)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l nodes -d 'Only the Nodes matching this label selector (as `kubectl get nodes -l`); default: all' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l concurrency -d 'How many nodes\' Pods exist at once' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l timeout -d 'How long one node\'s Pod may take to start and finish (10s, 1m, …)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l image -d 'The collector image (built from deploy/Dockerfile)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l request-timeout -d 'Time limit for each API request, as kubectl: 10s, 1m, 500ms; 0 = none' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l lab -d 'Check a lab built by `netdiag lab up` instead (default name: lab): each lab node\'s namespace stands in for a Pod on that node' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l fail-on -d 'Exit 1 when a culprit at or above this severity exists' -r -f -a "error\t''
+warning\t''
+info\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l poll-interval -d 'How often each Pod\'s phase is read' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -l cleanup -d 'Delete every Pod a cluster-status run left in the netdiag namespace (by label), then exit'
+complete -c netdiag -n "__fish_netdiag_using_subcommand cluster-status" -s h -l help -d 'Print help'
 complete -c netdiag -n "__fish_netdiag_using_subcommand completions" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -239,15 +261,16 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and __fish_seen_
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Print a bundle\'s manifest summary and verify every member\'s SHA-256'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "tui" -d 'A live terminal view of a node\'s tunnels and peers: health, VTEPs, routes, rates, packets'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "bundle" -d 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
-complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui completions bundle help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "node-status" -d 'Compare the node with what Calico would program and explain every difference'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "show" -d 'List collected state (links, routes, …) or cluster intent (pools, nodes, …), kubectl-get style'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "lab" -d 'Build a Calico-shaped cluster out of network namespaces on this machine; break and heal it'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "capture" -d 'Decode VXLAN/IPIP traffic live or from a pcap: outer and inner headers, node and pod names, anomalies, one line per packet'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "trace" -d 'Trace the path between two pods (or nodes, or addresses) hop by hop: the encapsulation and why, the tunnel, VTEP and underlay, the MTU budget, delivery; each hop ok, broken or unknown'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "tui" -d 'A live terminal view of a node\'s tunnels and peers: health, VTEPs, routes, rates, packets'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "cluster-status" -d 'Check every node at once: one short-lived Pod per node collects its state, then every pair of nodes is cross-checked (VTEP MACs, tunnel and node IPs, MTUs) and the culprit named'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "bundle" -d 'Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional pcap) into one .tar.gz; `bundle inspect` and `bundle diff` read bundles. Every analysing command takes a bundle as --from'
+complete -c netdiag -n "__fish_netdiag_using_subcommand help; and not __fish_seen_subcommand_from node-status show lab capture trace tui cluster-status completions bundle help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "up" -d 'Create the lab: a fabric, one namespace per node and per pod, and Calico\'s state for the mode'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "down" -d 'Remove a lab (or every lab): its namespaces and its state directory'
 complete -c netdiag -n "__fish_netdiag_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "status" -d 'List the lab\'s nodes, pods and addresses, and commands to try'

@@ -7,6 +7,7 @@
 
 pub mod bundle;
 pub mod calico;
+pub mod cluster;
 pub mod expect;
 pub mod finding;
 pub mod model;

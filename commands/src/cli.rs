@@ -51,6 +51,10 @@ pub enum Command {
     Trace(TraceArgs),
     /// A live terminal view of a node's tunnels and peers: health, VTEPs, routes, rates, packets.
     Tui(TuiArgs),
+    /// Check every node at once: one short-lived Pod per node collects its state, then every pair
+    /// of nodes is cross-checked (VTEP MACs, tunnel and node IPs, MTUs) and the culprit named.
+    #[command(name = "cluster-status")]
+    ClusterStatus(ClusterStatusArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Collect a support bundle (state, intent without secrets, report, sysctls, offloads, optional
@@ -180,6 +184,67 @@ pub struct NodeStatusArgs {
     /// List every peer in the summary, even in large clusters.
     #[arg(long)]
     pub all_peers: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Needs deploy/netdiag-namespace.yaml and deploy/netdiag-cluster-status-rbac.yaml applied, and the\n\
+image (deploy/Dockerfile) pullable by the nodes.\n\
+Exit codes: 0 healthy, 1 a culprit at or above --fail-on, 2 could not run.\n\
+Examples:\n  netdiag cluster-status --image registry.example/netdiag:0.1.0\n  \
+netdiag cluster-status --nodes node-role.kubernetes.io/worker= --concurrency 32 -o json\n  \
+sudo netdiag cluster-status --lab\n  netdiag cluster-status --cleanup"
+)]
+pub struct ClusterStatusArgs {
+    /// The kubeconfig to use (as kubectl; default: KUBECONFIG, then ~/.kube/config, then the pod's
+    /// service account).
+    #[arg(long, value_name = "PATH", conflicts_with = "lab")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use (default: its current-context).
+    #[arg(long, value_name = "NAME", conflicts_with = "lab")]
+    pub context: Option<String>,
+
+    /// Only the Nodes matching this label selector (as `kubectl get nodes -l`); default: all.
+    #[arg(long, value_name = "SELECTOR", conflicts_with = "lab")]
+    pub nodes: Option<String>,
+
+    /// How many nodes' Pods exist at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: u16,
+
+    /// How long one node's Pod may take to start and finish (10s, 1m, …).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_request_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// The collector image (built from deploy/Dockerfile).
+    #[arg(long, value_name = "IMAGE", default_value = concat!("netdiag:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+
+    /// Time limit for each API request, as kubectl: 10s, 1m, 500ms; 0 = none.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_request_timeout)]
+    pub request_timeout: std::time::Duration,
+
+    /// Check a lab built by `netdiag lab up` instead (default name: lab): each lab node's namespace
+    /// stands in for a Pod on that node.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "lab")]
+    pub lab: Option<String>,
+
+    /// Delete every Pod a cluster-status run left in the netdiag namespace (by label), then exit.
+    #[arg(long, conflicts_with = "lab")]
+    pub cleanup: bool,
+
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+
+    /// Exit 1 when a culprit at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// How often each Pod's phase is read.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_request_timeout, hide = true)]
+    pub poll_interval: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

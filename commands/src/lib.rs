@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod capture;
 pub mod cli;
+pub mod cluster_status;
 pub mod completions;
 pub mod lab;
 pub mod node_status;
@@ -25,6 +26,7 @@ pub fn run(cli: &cli::Cli) -> Result<u8> {
         cli::Command::Capture(args) => capture::run(args, color),
         cli::Command::Trace(args) => trace::run(args, color),
         cli::Command::Tui(args) => tui::run(args, color),
+        cli::Command::ClusterStatus(args) => cluster_status::run(args, color),
         cli::Command::Completions(args) => completions::run(args.shell),
         cli::Command::Bundle(args) => bundle::run(args),
     }

@@ -166,6 +166,47 @@ async fn config(args: &SourceArgs) -> Result<kube::Config> {
         .map_err(|e| anyhow!("in-cluster service account: unusable configuration: {e}"))
 }
 
+/// A client for `args` (kubeconfig, context, `--request-timeout`), its server URL and the
+/// per-request limit: for commands that do more than read the intent (`cluster-status`'s Pods).
+/// A configuration that cannot be used is a plain error (exit 2).
+pub async fn connect(args: &SourceArgs) -> Result<(kube::Client, String, Option<Duration>)> {
+    let mut cfg = config(args).await?;
+    let timeout = (!args.request_timeout.is_zero()).then_some(args.request_timeout);
+    cfg.connect_timeout = timeout;
+    cfg.read_timeout = timeout;
+    let server = cfg.cluster_url.to_string();
+    let server = server.trim_end_matches('/').to_string();
+    let client = kube::Client::try_from(cfg)
+        .map_err(|e| anyhow!("API server {server}: cannot build a client: {e}"))?;
+    Ok((client, server, timeout))
+}
+
+/// One line for a failed request that is not an API `Status` (unreachable, TLS, timeout), worded
+/// as the intent's requests word theirs; `verb` is the HTTP method shown.
+pub fn describe_transport(
+    server: &str,
+    timeout: Option<Duration>,
+    method: &str,
+    path: &str,
+    e: kube::Error,
+) -> anyhow::Error {
+    let f = match e {
+        kube::Error::Api(s) => Failure::Api(s),
+        other => Failure::Other(other),
+    };
+    let line = describe_at(server, timeout, path, "get", f).to_string();
+    anyhow!("{}", line.replacen("GET ", &format!("{method} "), 1))
+}
+
+/// A request timed out after `t` (the limit around one request).
+pub fn describe_timeout(server: &str, method: &str, path: &str, t: Duration) -> anyhow::Error {
+    let shown = path.split('?').next().unwrap_or(path);
+    anyhow!(
+        "API server {server}: {method} {shown} timed out after {}: the server is slow or unreachable (raise --request-timeout)",
+        humantime(t)
+    )
+}
+
 async fn load(args: &SourceArgs, needs: Needs, raw: Option<Raw>) -> Result<ClusterIntent> {
     let mut cfg = config(args).await?;
     let timeout = (!args.request_timeout.is_zero()).then_some(args.request_timeout);
@@ -525,7 +566,16 @@ fn resource_of(path: &str) -> (String, Option<String>) {
 }
 
 fn describe(api: &Api, path: &str, verb: &str, f: Failure) -> anyhow::Error {
-    let server = &api.server;
+    describe_at(&api.server, api.timeout, path, verb, f)
+}
+
+fn describe_at(
+    server: &str,
+    timeout: Option<Duration>,
+    path: &str,
+    verb: &str,
+    f: Failure,
+) -> anyhow::Error {
     let shown = path.split('?').next().unwrap_or(path);
     match f {
         Failure::Timeout(t) => anyhow!(
@@ -576,8 +626,7 @@ fn describe(api: &Api, path: &str, verb: &str, f: Failure) -> anyhow::Error {
             } else if lower.contains("timed out") || lower.contains("timeout") {
                 // The client's own read timeout is the same limit as the one around the request
                 // and may fire first: say the same thing either way.
-                let after = api
-                    .timeout
+                let after = timeout
                     .map(|t| format!(" after {}", humantime(t)))
                     .unwrap_or_default();
                 anyhow!(

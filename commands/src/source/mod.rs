@@ -9,6 +9,7 @@ pub mod kube;
 pub mod netlink;
 pub mod netns;
 pub mod pcap;
+pub mod pods;
 pub mod sysctl;
 
 use anyhow::{bail, Result};
