@@ -638,6 +638,37 @@ pub struct BundleCreateArgs {
     /// is left out (the pcap first) and named.
     #[arg(long, value_name = "SIZE", default_value = "20MB", value_parser = parse_size)]
     pub max_size: u64,
+
+    /// Bundle every node at once into one archive (per-node bundles plus the cluster-status
+    /// cross-check), collected as `cluster-status` does: one short-lived Pod per node through the
+    /// Kubernetes API, or each lab node's namespace with --lab.
+    #[arg(long, conflicts_with_all = ["node", "netns", "from", "live", "capture_seconds"])]
+    pub all_nodes: bool,
+
+    /// With --all-nodes: only the Nodes matching this label selector (as `kubectl get nodes -l`).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        requires = "all_nodes",
+        conflicts_with = "lab"
+    )]
+    pub nodes: Option<String>,
+
+    /// With --all-nodes: how many nodes' Pods exist at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: u16,
+
+    /// With --all-nodes: how long one node's Pod may take to start and finish (10s, 1m, …).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_request_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// With --all-nodes: the collector image (built from deploy/Dockerfile).
+    #[arg(long, value_name = "IMAGE", default_value = concat!("netdiag:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+
+    /// How often each Pod's phase is read.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_request_timeout, hide = true)]
+    pub poll_interval: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,10 @@ pub struct Manifest {
     pub redaction: Redaction,
     /// The total size cap in bytes (compressed archive).
     pub max_size: u64,
+    /// The nodes under `nodes/` of a `bundle --all-nodes` archive (`node` is then empty); absent
+    /// in one node's bundle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +227,7 @@ mod tests {
             filtered: vec![],
             redaction: Redaction::default(),
             max_size: 20_000_000,
+            nodes: Vec::new(),
         }
     }
 

@@ -206,6 +206,7 @@ mod tests {
             filtered: vec![],
             redaction: Redaction::default(),
             max_size: max,
+            nodes: Vec::new(),
         }
     }
 

@@ -36,7 +36,7 @@ pub struct Collected {
     pub vxlan_ports: Vec<u16>,
 }
 
-fn fail(what: &str, why: impl std::fmt::Display) -> Failure {
+pub fn fail(what: &str, why: impl std::fmt::Display) -> Failure {
     Failure {
         what: what.to_string(),
         why: why.to_string().replace('\n', " "),
@@ -91,7 +91,7 @@ fn raw_intent(src: &SourceArgs) -> Result<(Vec<(String, String)>, String)> {
 
 /// The sanitised intent as `cluster/intent.json`, and the parsed intent the report is made from
 /// (parsed back from that very file, so the bundle's analysis equals this one).
-fn intent(src: &SourceArgs, pin: bool, c: &mut Collected) -> Result<ClusterIntent> {
+pub fn intent(src: &SourceArgs, pin: bool, c: &mut Collected) -> Result<ClusterIntent> {
     let (raw, origin) = raw_intent(src)?;
     c.intent_source = Some(origin);
     let mut all = Sanitized::default();
@@ -180,32 +180,7 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
     }
     let dir = format!("nodes/{node}");
 
-    let doc = serde_json::json!({
-        "schema_version": netdiag_core::SCHEMA_VERSION,
-        "kind": "state",
-        "node": node,
-        "source": state.source,
-        "items": state,
-    });
-    let mut state_json = serde_json::to_string_pretty(&doc)?;
-    state_json.push('\n');
-    c.members.push(Member::new(
-        &format!("{dir}/state.json"),
-        state_json.into_bytes(),
-        KEEP,
-    ));
-    for (name, body) in [
-        ("ip-d-addr.txt", text::links(&state)),
-        ("ip-d-route-table-all.txt", text::routes(&state)),
-        ("ip-neigh.txt", text::neighbours(&state)),
-        ("bridge-fdb.txt", text::fdb(&state)),
-    ] {
-        c.members.push(Member::new(
-            &format!("{dir}/text/{name}"),
-            body.into_bytes(),
-            TEXT,
-        ));
-    }
+    c.members.extend(state_members(&dir, &node, &state)?);
 
     progress.step("checking the node");
     // The same report `node-status` prints. Without an intent (none given, unreadable), the local
@@ -222,25 +197,7 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
         )),
     };
     match report {
-        Ok(report) => {
-            let text = render_text(
-                &report,
-                RenderOptions {
-                    color: false,
-                    all_peers: true,
-                },
-            );
-            c.members.push(Member::new(
-                &format!("{dir}/node-status.txt"),
-                text.into_bytes(),
-                KEEP,
-            ));
-            c.members.push(Member::new(
-                &format!("{dir}/node-status.json"),
-                crate::output::json(&report)?.into_bytes(),
-                KEEP,
-            ));
-        }
+        Ok(report) => c.members.extend(report_members(&dir, &report, KEEP)?),
         Err(e) => c.failures.push(fail("node-status", format!("{e:#}"))),
     }
 
@@ -284,6 +241,66 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
         }
     }
     Ok(c)
+}
+
+/// `DIR/state.json` (the `show state -o json` document, readable again by `--from`) and its
+/// ip/bridge-style text under `DIR/text/`.
+pub fn state_members(dir: &str, node: &str, state: &NodeState) -> Result<Vec<Member>> {
+    let mut out = Vec::new();
+    let doc = serde_json::json!({
+        "schema_version": netdiag_core::SCHEMA_VERSION,
+        "kind": "state",
+        "node": node,
+        "source": state.source,
+        "items": state,
+    });
+    let mut state_json = serde_json::to_string_pretty(&doc)?;
+    state_json.push('\n');
+    out.push(Member::new(
+        &format!("{dir}/state.json"),
+        state_json.into_bytes(),
+        KEEP,
+    ));
+    for (name, body) in [
+        ("ip-d-addr.txt", text::links(state)),
+        ("ip-d-route-table-all.txt", text::routes(state)),
+        ("ip-neigh.txt", text::neighbours(state)),
+        ("bridge-fdb.txt", text::fdb(state)),
+    ] {
+        out.push(Member::new(
+            &format!("{dir}/text/{name}"),
+            body.into_bytes(),
+            TEXT,
+        ));
+    }
+    Ok(out)
+}
+
+/// `DIR/node-status.txt` (left out at `txt_rank`) and `DIR/node-status.json`.
+pub fn report_members(
+    dir: &str,
+    report: &netdiag_core::report::Report,
+    txt_rank: u8,
+) -> Result<Vec<Member>> {
+    let text = render_text(
+        report,
+        RenderOptions {
+            color: false,
+            all_peers: true,
+        },
+    );
+    Ok(vec![
+        Member::new(
+            &format!("{dir}/node-status.txt"),
+            text.into_bytes(),
+            txt_rank,
+        ),
+        Member::new(
+            &format!("{dir}/node-status.json"),
+            crate::output::json(report)?.into_bytes(),
+            KEEP,
+        ),
+    ])
 }
 
 /// A bounded capture of tunnel traffic on the node's underlay (`netdiag capture -w`), at most

@@ -40,7 +40,11 @@ pub fn render(file: &Path, m: &Manifest) -> String {
         "made by   netdiag {} ({}) at {}",
         m.netdiag_version, m.schema_version, m.created
     );
-    let _ = writeln!(t, "node      {}", m.node);
+    if m.nodes.is_empty() {
+        let _ = writeln!(t, "node      {}", m.node);
+    } else {
+        let _ = writeln!(t, "nodes     {} ({})", m.nodes.join(", "), m.nodes.len());
+    }
     let _ = writeln!(t, "state     {}", m.sources.state);
     let _ = writeln!(
         t,

@@ -7,6 +7,7 @@
 //! `manifest.json`, `cluster/intent.json`, `nodes/<node>/{state.json, node-status.txt,
 //! node-status.json, sysctl.txt, kernel.txt, ethtool-k.txt, capture.pcap, text/*.txt}`.
 
+pub mod all_nodes;
 pub mod archive;
 pub mod collect;
 pub mod diff;
@@ -63,7 +64,7 @@ impl Default for Progress {
     }
 }
 
-fn now_ns() -> i64 {
+pub(crate) fn now_ns() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
@@ -163,6 +164,9 @@ fn dry_run(a: &BundleCreateArgs) -> Result<u8> {
 }
 
 fn create(args: &BundleCreateArgs) -> Result<u8> {
+    if args.all_nodes {
+        return all_nodes::create(args);
+    }
     if args.dry_run {
         return dry_run(args);
     }
@@ -177,6 +181,19 @@ fn create(args: &BundleCreateArgs) -> Result<u8> {
     let progress = Progress::new();
     let c = collect::collect(&args, &progress)?;
 
+    write(&args, c, started, &created, &progress, Vec::new())
+}
+
+/// Redacts, caps and writes what was collected; `nodes` names the nodes of an `--all-nodes`
+/// bundle (empty for one node's).
+pub(crate) fn write(
+    args: &BundleCreateArgs,
+    c: collect::Collected,
+    started: i64,
+    created: &str,
+    progress: &Progress,
+    nodes: Vec<String>,
+) -> Result<u8> {
     progress.step("writing");
     let opts = RedactOptions {
         ips: args.redact.contains(&RedactWhat::Ips),
@@ -247,7 +264,7 @@ fn create(args: &BundleCreateArgs) -> Result<u8> {
     let manifest = Manifest {
         schema_version: BUNDLE_SCHEMA.into(),
         netdiag_version: env!("CARGO_PKG_VERSION").into(),
-        created: created.clone(),
+        created: created.to_string(),
         node: node.clone(),
         sources,
         files: Vec::new(),
@@ -262,17 +279,28 @@ fn create(args: &BundleCreateArgs) -> Result<u8> {
             notes,
         },
         max_size: args.max_size,
+        nodes: nodes.iter().map(|n| r.text(n)).collect(),
     };
     let out = args.output.clone().unwrap_or_else(|| {
-        PathBuf::from(format!("netdiag-{node}-{}.tar.gz", compact_time(&created)))
+        let who = if nodes.is_empty() {
+            node.as_str()
+        } else {
+            "cluster"
+        };
+        PathBuf::from(format!("netdiag-{who}-{}.tar.gz", compact_time(created)))
     });
     let mtime = u64::try_from(started / 1_000_000_000).unwrap_or(0);
     let (bytes, manifest) = archive::build(members, manifest, mtime)?;
     archive::write_atomic(&out, &bytes)?;
     progress.done();
 
+    let what = if manifest.nodes.is_empty() {
+        format!("node {node}")
+    } else {
+        format!("{} nodes", manifest.nodes.len())
+    };
     let mut t = format!(
-        "wrote {}: node {node}, {} files and manifest.json, {}\n",
+        "wrote {}: {what}, {} files and manifest.json, {}\n",
         out.display(),
         manifest.files.len(),
         human(bytes.len() as u64)

@@ -29,8 +29,8 @@ pub fn run(args: &ClusterStatusArgs, color: bool) -> Result<u8> {
         return cleanup(args);
     }
     let report = match &args.lab {
-        Some(lab) => lab_report(lab)?,
-        None => api_report(args)?,
+        Some(lab) => lab_report(lab, None)?,
+        None => api_report(args, None)?,
     };
     let text = match args.output {
         ReportFormat::Text => cluster::render_text(&report, RenderOptions { color }),
@@ -83,6 +83,10 @@ pub fn parse_state(text: &str, node: &str, source: String) -> Result<NodeState, 
     Ok(state)
 }
 
+/// Handed every node's state as it is collected, before it is digested and dropped
+/// (`bundle --all-nodes` keeps what it writes of each); called from the collecting threads.
+pub type Sink = Arc<dyn Fn(&str, &NodeState) + Send + Sync>;
+
 /// What one node gave: its digest and node-status summary, or why not.
 enum Outcome {
     Collected(String, Box<NodeDigest>, NodeStatusSummary),
@@ -129,7 +133,7 @@ fn assemble(intent: &ClusterIntent, outcomes: Vec<Outcome>, source: &str) -> Clu
 // ---- the lab -------------------------------------------------------------------------------
 
 /// `--lab NAME`: each lab node's namespace collected live (netlink + sysctls), as its Pod would.
-pub fn lab_report(lab: &str) -> Result<ClusterReport> {
+pub fn lab_report(lab: &str, sink: Option<Sink>) -> Result<ClusterReport> {
     let plan = crate::lab::load(lab)?;
     let base = SourceArgs {
         lab: Some(lab.to_string()),
@@ -146,9 +150,14 @@ pub fn lab_report(lab: &str) -> Result<ClusterReport> {
                     node: Some(n.name.clone()),
                     ..base.clone()
                 };
-                let (intent, pools) = (&intent, &pools);
+                let (intent, pools, sink) = (&intent, &pools, &sink);
                 s.spawn(move || match crate::source::state(&args) {
-                    Ok(state) => digest(intent, pools, &n.name, &state),
+                    Ok(state) => {
+                        if let Some(keep) = sink {
+                            keep(&n.name, &state);
+                        }
+                        digest(intent, pools, &n.name, &state)
+                    }
                     Err(e) => down(&n.name, "collect-failed", format!("{e:#}")),
                 })
             })
@@ -192,6 +201,7 @@ struct Run {
     done: AtomicUsize,
     /// Pods deleted so far.
     deleted: AtomicUsize,
+    sink: Option<Sink>,
 }
 
 impl Run {
@@ -221,7 +231,7 @@ fn run_id() -> String {
     format!("{:08x}", mixed & 0xffff_ffff)
 }
 
-pub fn api_report(args: &ClusterStatusArgs) -> Result<ClusterReport> {
+pub fn api_report(args: &ClusterStatusArgs, sink: Option<Sink>) -> Result<ClusterReport> {
     let src = source_args(args);
     if !crate::source::kube::explicit(&src) && !crate::source::kube::available(&src) {
         bail!("no Kubernetes API to run Pods on: pass --kubeconfig PATH (or set KUBECONFIG), or --lab NAME for a lab");
@@ -240,7 +250,7 @@ pub fn api_report(args: &ClusterStatusArgs) -> Result<ClusterReport> {
         .enable_all()
         .build()
         .context("cannot start the Kubernetes client's runtime")?;
-    rt.block_on(fan_out(args, &src, intent, stop))
+    rt.block_on(fan_out(args, &src, intent, stop, sink))
 }
 
 async fn fan_out(
@@ -248,6 +258,7 @@ async fn fan_out(
     src: &SourceArgs,
     intent: ClusterIntent,
     stop: Arc<AtomicBool>,
+    sink: Option<Sink>,
 ) -> Result<ClusterReport> {
     let api = PodApi::connect(src).await?;
     let nodes = api.node_names(args.nodes.as_deref()).await?;
@@ -271,6 +282,7 @@ async fn fan_out(
         fatal: Mutex::new(None),
         done: AtomicUsize::new(0),
         deleted: AtomicUsize::new(0),
+        sink,
     });
     let total = nodes.len();
     let progress = std::io::stderr().is_terminal();
@@ -392,8 +404,14 @@ async fn collect_node(run: &Run, i: usize, node: &str) -> Outcome {
             let (intent, pools) = (Arc::clone(&run.intent), Arc::clone(&run.pools));
             let owned = node.to_string();
             let source = format!("pod {}/{name}", pods::NAMESPACE);
+            let sink = run.sink.clone();
             tokio::task::spawn_blocking(move || match parse_state(&text, &owned, source) {
-                Ok(state) => digest(&intent, &pools, &owned, &state),
+                Ok(state) => {
+                    if let Some(keep) = &sink {
+                        keep(&owned, &state);
+                    }
+                    digest(&intent, &pools, &owned, &state)
+                }
                 Err(why) => down(&owned, "log-not-json", format!("log of Pod {name}: {why}")),
             })
             .await

@@ -59,6 +59,7 @@ fn manifest(files: &[(&str, &[u8])]) -> Vec<u8> {
         filtered: vec![],
         redaction: Redaction::default(),
         max_size: 20_000_000,
+        nodes: Vec::new(),
     };
     serde_json::to_vec(&m).expect("json")
 }
