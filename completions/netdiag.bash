@@ -185,7 +185,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__bundle)
-            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --capture-seconds --redact --dry-run --max-size --color --help inspect diff help"
+            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --capture-seconds --redact --dry-run --max-size --all-nodes --nodes --concurrency --timeout --image --poll-interval --color --help inspect diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +244,26 @@ _netdiag() {
                     return 0
                     ;;
                 --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -237,11 +237,17 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_s
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l redact -d 'Replace addresses and/or node names with consistent placeholders in every file' -r -f -a "ips\t'Every IPv4/IPv6 address, mapped network by network (subnets and prefixes kept)'
 hostnames\t'Every node name, as node-1, node-2, … (in file names too)'"
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l max-size -d 'Size cap of the written bundle (compressed): 20MB, 500KB, 1GiB or bytes. What does not fit is left out (the pcap first) and named' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l nodes -d 'With --all-nodes: only the Nodes matching this label selector (as `kubectl get nodes -l`)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l concurrency -d 'With --all-nodes: how many nodes\' Pods exist at once' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l timeout -d 'With --all-nodes: how long one node\'s Pod may take to start and finish (10s, 1m, …)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l image -d 'With --all-nodes: the collector image (built from deploy/Dockerfile)' -r
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l poll-interval -d 'How often each Pod\'s phase is read' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l live -d 'Read the live state of the current network namespace even when --from is given'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l dry-run -d 'List what would be collected, collect nothing'
+complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -l all-nodes -d 'Bundle every node at once into one archive (per-node bundles plus the cluster-status cross-check), collected as `cluster-status` does: one short-lived Pod per node through the Kubernetes API, or each lab node\'s namespace with --lab'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -f -a "inspect" -d 'Print a bundle\'s manifest summary and verify every member\'s SHA-256'
 complete -c netdiag -n "__fish_netdiag_using_subcommand bundle; and not __fish_seen_subcommand_from inspect diff help" -f -a "diff" -d 'Compare the node state of two bundles: links, addresses, routes, neighbours, FDB'
