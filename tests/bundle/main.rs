@@ -1113,3 +1113,128 @@ fn lab_capture_is_embedded_and_read_back() {
         "{t}"
     );
 }
+
+#[test]
+fn lab_all_nodes_bundle_holds_every_node_and_the_cross_check() {
+    if !privileged::can_run("lab_all_nodes_bundle_holds_every_node_and_the_cross_check") {
+        return;
+    }
+    let lab = Lab::up("ba", &[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let plan = netdiag::lab::load(&lab.name).expect("lab.json");
+    let names: Vec<&str> = plan.nodes.iter().map(|n| n.name.as_str()).collect();
+    let bundle = |file: &str, extra: &[&str]| {
+        let out = tmp.path().join(file);
+        let mut a = vec!["bundle", "--lab", &lab.name, "--all-nodes", "-o", s(&out)];
+        a.extend_from_slice(extra);
+        let o = netdiag(&a);
+        assert!(
+            o.status.success(),
+            "bundle --all-nodes: {}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+        out
+    };
+
+    let healthy = bundle("all.tar.gz", &[]);
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = fs::metadata(&healthy).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let o = netdiag(&["bundle", "inspect", s(&healthy)]);
+    assert!(o.status.success(), "inspect: {}", text(&o.stderr));
+    let listing = text(&o.stdout);
+    assert!(
+        listing.contains(&format!("nodes     {}", names.join(", "))),
+        "{listing}"
+    );
+    let m = members(&healthy);
+    for n in &names {
+        for f in ["state.json", "node-status.json", "node-status.txt"] {
+            let p = format!("nodes/{n}/{f}");
+            assert!(m.contains_key(&p), "{p} in {:?}", m.keys());
+        }
+    }
+    for f in [
+        "cluster/intent.json",
+        "cluster-status.json",
+        "cluster-status.txt",
+    ] {
+        assert!(m.contains_key(f), "{f}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&m["manifest.json"]).expect("manifest");
+    assert_eq!(manifest["schema_version"], "netdiag-bundle/v1");
+    assert_eq!(manifest["nodes"], serde_json::json!(names));
+    assert_eq!(manifest["failures"], serde_json::json!([]));
+    let live = ["--lab", lab.name.as_str(), "--node", "worker"];
+    let from = ["--from", s(&healthy), "--node", "worker"];
+    assert_eq!(codes(&findings(&from)), codes(&findings(&live)));
+
+    let o = netdiag(&[
+        "lab",
+        "break",
+        "stale-fdb",
+        "--name",
+        &lab.name,
+        "--node",
+        "worker",
+        "--peer",
+        "worker3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stale = bundle("stale.tar.gz", &[]);
+    let m = members(&stale);
+    let report: serde_json::Value =
+        serde_json::from_slice(&m["cluster-status.json"]).expect("cluster-status.json");
+    let culprits: Vec<(String, String)> = report["culprits"]
+        .as_array()
+        .expect("culprits")
+        .iter()
+        .map(|c| {
+            (
+                c["node"].as_str().unwrap_or_default().to_string(),
+                c["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        culprits,
+        vec![("worker".to_string(), "CLUSTER-STALE-PEER-STATE".to_string())]
+    );
+    assert!(
+        text(&m["cluster-status.txt"]).contains("worker holds stale state for 1 peer"),
+        "{}",
+        text(&m["cluster-status.txt"])
+    );
+    let from = ["--from", s(&stale), "--node", "worker"];
+    let live_codes = codes(&findings(&live));
+    assert!(
+        live_codes.iter().any(|(c, _)| c == "VXLAN-FDB-STALE-DST"),
+        "{live_codes:?}"
+    );
+    assert_eq!(codes(&findings(&from)), live_codes);
+
+    // The cap: text renderings go first, the states, reports and intent stay.
+    let cap = fs::metadata(&stale).expect("meta").len() - 800;
+    let small = bundle("small.tar.gz", &["--max-size", &cap.to_string()]);
+    assert!(fs::metadata(&small).expect("meta").len() <= cap);
+    let m = members(&small);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&m["manifest.json"]).expect("manifest");
+    let left: Vec<&str> = manifest["left_out"]
+        .as_array()
+        .expect("left_out")
+        .iter()
+        .filter_map(|l| l["path"].as_str())
+        .collect();
+    assert!(!left.is_empty(), "something was left out at {cap} B");
+    assert!(
+        left.iter().all(|p| p.ends_with(".txt")),
+        "only text renderings: {left:?}"
+    );
+    for n in &names {
+        assert!(m.contains_key(&format!("nodes/{n}/state.json")));
+    }
+    assert!(m.contains_key("cluster-status.json"));
+}
