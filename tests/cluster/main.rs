@@ -413,6 +413,45 @@ impl Env {
     }
 }
 
+impl Env {
+    /// `netdiag bundle --all-nodes` against the stand-in, writing `file` in the test's directory.
+    fn bundle(&self, file: &str, extra: &[&str]) -> (Output, std::path::PathBuf) {
+        let kc = self.dir.path().join("kubeconfig");
+        let f = self.dir.path().join(file);
+        let mut args = vec![
+            "bundle",
+            "--all-nodes",
+            "--kubeconfig",
+            kc.to_str().expect("utf8"),
+            "--poll-interval",
+            "20ms",
+            "-o",
+            f.to_str().expect("utf8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = bin(&self.dir.path().join("home"))
+            .args(&args)
+            .output()
+            .expect("binary runs");
+        (o, f)
+    }
+}
+
+/// Every member of a bundle by name (read with the archive crates, not netdiag).
+fn bundle_members(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let f = std::fs::File::open(path).expect("open bundle");
+    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut m = BTreeMap::new();
+    for e in a.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let name = String::from_utf8(e.path_bytes().into_owned()).expect("utf-8 name");
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).expect("read member");
+        m.insert(name, b);
+    }
+    m
+}
+
 /// The synthetic cluster's intent as Kubernetes/Calico resources.
 fn synthetic_docs(n: usize) -> Vec<Value> {
     let mut docs = vec![
@@ -623,6 +662,80 @@ fn failing_nodes_are_reported_with_why_and_the_rest_still_checked() {
     let o = env.run(&["--timeout", "1s"]);
     assert!(out(&o).contains("unreachable 4"), "{}", out(&o));
     assert!(out(&o).contains("ImagePullBackOff"), "{}", out(&o));
+}
+
+#[test]
+fn bundle_all_nodes_through_the_api_holds_every_node_and_why_one_failed() {
+    let mut sim = synthetic_sim(4);
+    sim.faults
+        .insert(synth::node_name(2), Fault::PendingForever);
+    let (port, sim) = serve(sim);
+    let env = Env::new(port);
+    let (o, file) = env.bundle("all.tar.gz", &["--timeout", "1s", "--concurrency", "2"]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(
+        sim.pods.lock().expect("pods").is_empty(),
+        "every Pod deleted"
+    );
+    let m = bundle_members(&file);
+    let manifest: Value = serde_json::from_slice(&m["manifest.json"]).expect("manifest");
+    let collected: Vec<String> = [0, 1, 3].iter().map(|&i| synth::node_name(i)).collect();
+    assert_eq!(manifest["nodes"], json!(collected));
+    let failures = manifest["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(
+        failures[0]["what"],
+        json!(format!("node {}", synth::node_name(2)))
+    );
+    assert!(
+        failures[0]["why"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("pending-timeout: "),
+        "{failures:?}"
+    );
+    for n in &collected {
+        assert!(m.contains_key(&format!("nodes/{n}/state.json")), "{n}");
+        assert!(
+            m.contains_key(&format!("nodes/{n}/node-status.json")),
+            "{n}"
+        );
+    }
+    assert!(m.contains_key("cluster/intent.json"));
+    let r: Value = serde_json::from_slice(&m["cluster-status.json"]).expect("report");
+    assert_eq!(r["summary"]["collected"], 3);
+    assert_eq!(r["summary"]["unreachable"], 1);
+    assert!(std::str::from_utf8(&m["cluster-status.txt"])
+        .expect("utf-8")
+        .contains("unreachable 1"));
+
+    // Read back: verified, and one node's report from it.
+    let o = bin(&env.dir.path().join("home"))
+        .args(["bundle", "inspect", file.to_str().expect("utf8")])
+        .output()
+        .expect("inspect");
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains(&collected.join(", ")), "{}", out(&o));
+    let o = bin(&env.dir.path().join("home"))
+        .args([
+            "node-status",
+            "--from",
+            file.to_str().expect("utf8"),
+            "--node",
+            &collected[0],
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("node-status");
+    assert!(o.status.success(), "{}", err(&o));
+    let from: Value = serde_json::from_slice(&o.stdout).expect("node-status json");
+    let inside: Value =
+        serde_json::from_slice(&m[&format!("nodes/{}/node-status.json", collected[0])])
+            .expect("node-status.json");
+    assert_eq!(from["findings"], inside["findings"]);
 }
 
 #[test]
