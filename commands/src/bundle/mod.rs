@@ -6,6 +6,7 @@
 //! Layout (the `--from DIR` layout, so the same loaders read it):
 //! `manifest.json`, `cluster/intent.json`, `nodes/<node>/{state.json, node-status.txt,
 //! node-status.json, sysctl.txt, kernel.txt, ethtool-k.txt, capture.pcap, text/*.txt}`.
+//! `--all-nodes` (`all_nodes.rs`): every node under `nodes/`, plus `cluster-status.json`/`.txt`.
 
 pub mod all_nodes;
 pub mod archive;
