@@ -9,12 +9,36 @@ use std::net::IpAddr;
 use crate::model::packet::{Encap, PacketRecord, QuotedHeader, Transport};
 use crate::packet::{Name, Names};
 
-fn push_u64(b: &mut Vec<u8>, n: u64) {
-    b.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+/// "00" to "99": two digits per division.
+const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// `n` in decimal, assembled on the stack two digits at a time and appended at once.
+pub(crate) fn push_u64(b: &mut Vec<u8>, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut at = tmp.len();
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        tmp[at..at + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        at -= 2;
+        tmp[at..at + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    } else {
+        at -= 1;
+        tmp[at] = b'0' + n as u8;
+    }
+    b.extend_from_slice(&tmp[at..]);
 }
 
 /// Writes `n` as `width` digits (zero-padded, higher digits dropped) at `out[at..]`.
-fn put_padded(out: &mut [u8], at: usize, mut n: u64, width: usize) {
+pub(crate) fn put_padded(out: &mut [u8], at: usize, mut n: u64, width: usize) {
     for i in (at..at + width).rev() {
         if let Some(c) = out.get_mut(i) {
             *c = b'0' + (n % 10) as u8;

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use netdiag_core::model::packet::{LinkType, PacketRecord};
-use netdiag_core::packet::json::JsonRecord;
-use netdiag_core::packet::{text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Stats};
 use netdiag_core::ClusterIntent;
 use netdiag_parsers::packet::{decode_into, link_type, DecodeConfig};
 
@@ -347,10 +346,7 @@ impl<'a> Sink<'a> {
                     text::layered(&mut self.buf, rec);
                 }
             }
-            CaptureFormat::Json => {
-                serde_json::to_writer(&mut self.buf, &JsonRecord::new(rec, &names))?;
-                self.buf.push(b'\n');
-            }
+            CaptureFormat::Json => json::line(&mut self.buf, rec, &names),
         }
         if self.buf.len() >= BATCH {
             self.flush_lines()?;

@@ -95,7 +95,10 @@ fn header(
     let (index, name_tok) = if pasted_without_index {
         (None, idx)
     } else {
-        (Some(num(idx, loc, "ifindex")?), value(&mut t, loc, "ifname")?)
+        (
+            Some(num(idx, loc, "ifindex")?),
+            value(&mut t, loc, "ifname")?,
+        )
     };
     let name_tok = name_tok.strip_suffix(':').unwrap_or(name_tok);
     // Interface names cannot contain `:` or whitespace; `@` separates the IFLA_LINK part.
