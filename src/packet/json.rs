@@ -11,11 +11,12 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::model::packet::{
-    Anomalies, Fragment, IpHeader, PacketRecord, QuotedHeader, TcpFlags, Transport, UdpPorts,
-    VxlanHeader,
+    Anomalies, Encap, Fragment, IpHeader, PacketRecord, QuotedHeader, TcpFlags, Transport,
+    UdpPorts, VxlanHeader,
 };
 use crate::model::MacAddr;
-use crate::packet::text::{proto_name, push_ip, push_u64, put_padded};
+use crate::packet::out::Line;
+use crate::packet::text::proto_name;
 use crate::packet::{Name, Names};
 
 /// One packet as JSON (schema in the README).
@@ -134,355 +135,11 @@ pub(crate) fn name_string(n: Option<Name<'_>>) -> Option<String> {
     })
 }
 
-/// RFC 3339 UTC with nanoseconds (days → civil date after H. Hinnant).
+/// RFC 3339 UTC with nanoseconds.
 pub fn rfc3339(ts_ns: i64) -> String {
-    let mut b = Vec::with_capacity(30);
-    push_rfc3339(&mut b, ts_ns);
+    let mut b = Vec::with_capacity(32);
+    Line::start(&mut b, 32).rfc3339(ts_ns);
     String::from_utf8(b).unwrap_or_default()
-}
-
-/// [`rfc3339`] appended to `b`: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (years beyond 0000–9999 written
-/// in full, as `{:04}` does).
-pub(crate) fn push_rfc3339(b: &mut Vec<u8>, ts_ns: i64) {
-    let secs = ts_ns.div_euclid(1_000_000_000);
-    let nanos = ts_ns.rem_euclid(1_000_000_000) as u64;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400) as u64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    if (0..10_000).contains(&y) {
-        let mut t = *b"0000-00-00T00:00:00.000000000Z";
-        put_padded(&mut t, 0, y as u64, 4);
-        put_padded(&mut t, 5, m as u64, 2);
-        put_padded(&mut t, 8, d as u64, 2);
-        put_padded(&mut t, 11, sod / 3600, 2);
-        put_padded(&mut t, 14, sod / 60 % 60, 2);
-        put_padded(&mut t, 17, sod % 60, 2);
-        put_padded(&mut t, 20, nanos, 9);
-        b.extend_from_slice(&t);
-    } else {
-        use std::io::Write as _;
-        let _ = write!(
-            b,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        );
-    }
-}
-
-/// A JSON string: quoted, with `"`, `\` and control characters escaped as serde_json does
-/// (`\n`, `\t`, … or `\u00XX`); everything else, UTF-8 included, as is.
-fn push_str(b: &mut Vec<u8>, s: &str) {
-    b.push(b'"');
-    push_str_body(b, s);
-    b.push(b'"');
-}
-
-fn push_str_body(b: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    // Names almost never need it: one scan, one copy.
-    if !bytes.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
-        b.extend_from_slice(bytes);
-        return;
-    }
-    for &c in bytes {
-        match c {
-            b'"' => b.extend_from_slice(b"\\\""),
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'\n' => b.extend_from_slice(b"\\n"),
-            b'\r' => b.extend_from_slice(b"\\r"),
-            b'\t' => b.extend_from_slice(b"\\t"),
-            0x08 => b.extend_from_slice(b"\\b"),
-            0x0c => b.extend_from_slice(b"\\f"),
-            c if c < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                b.extend_from_slice(b"\\u00");
-                b.push(HEX[usize::from(c >> 4)]);
-                b.push(HEX[usize::from(c & 0xf)]);
-            }
-            c => b.push(c),
-        }
-    }
-}
-
-/// A `namespace/name` or node name as a JSON string (what [`name_string`] gives, without the
-/// `String`).
-fn push_name(b: &mut Vec<u8>, n: Name<'_>) {
-    b.push(b'"');
-    match n {
-        Name::Pod { namespace, name } => {
-            push_str_body(b, namespace);
-            b.push(b'/');
-            push_str_body(b, name);
-        }
-        Name::Node(node) => push_str_body(b, node),
-    }
-    b.push(b'"');
-}
-
-fn push_bool(b: &mut Vec<u8>, v: bool) {
-    b.extend_from_slice(if v { b"true" } else { b"false" });
-}
-
-/// An address as a JSON string (no address needs escaping).
-fn push_ip_str(b: &mut Vec<u8>, ip: IpAddr) {
-    b.push(b'"');
-    push_ip(b, ip);
-    b.push(b'"');
-}
-
-fn push_opt_u16(b: &mut Vec<u8>, v: Option<u16>) {
-    match v {
-        Some(v) => push_u64(b, u64::from(v)),
-        None => b.extend_from_slice(b"null"),
-    }
-}
-
-/// An IP protocol as [`Proto`] serializes it.
-fn push_proto(b: &mut Vec<u8>, p: Proto) {
-    b.push(b'"');
-    match (p.0, proto_name(p.0)) {
-        (255, _) => b.extend_from_slice(b"ARP"),
-        (n, "proto") => push_u64(b, u64::from(n)),
-        (_, name) => b.extend_from_slice(name.as_bytes()),
-    }
-    b.push(b'"');
-}
-
-/// Writes the fields of one object: `,` between them, `{`…`}` around.
-struct Obj<'b> {
-    b: &'b mut Vec<u8>,
-    first: bool,
-}
-
-impl<'b> Obj<'b> {
-    fn open(b: &'b mut Vec<u8>) -> Obj<'b> {
-        b.push(b'{');
-        Obj { b, first: true }
-    }
-
-    /// Starts a field: `"key":` (keys are plain ASCII, written as they are).
-    fn key(&mut self, k: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.b.push(b',');
-        }
-        self.first = false;
-        self.b.push(b'"');
-        self.b.extend_from_slice(k.as_bytes());
-        self.b.extend_from_slice(b"\":");
-        self.b
-    }
-
-    fn num(&mut self, k: &str, v: u64) {
-        push_u64(self.key(k), v);
-    }
-
-    fn close(self) {
-        self.b.push(b'}');
-    }
-}
-
-fn push_outer(b: &mut Vec<u8>, o: &IpHeader) {
-    let mut j = Obj::open(b);
-    push_ip_str(j.key("src"), o.src);
-    push_ip_str(j.key("dst"), o.dst);
-    j.num("proto", u64::from(o.proto));
-    j.num("ttl", u64::from(o.ttl));
-    j.num("len", u64::from(o.len));
-    push_bool(j.key("df"), o.df);
-    let b = j.key("fragment");
-    match o.fragment {
-        Some(f) => {
-            let mut fj = Obj::open(b);
-            fj.num("offset", u64::from(f.offset));
-            push_bool(fj.key("more"), f.more);
-            fj.close();
-        }
-        None => b.extend_from_slice(b"null"),
-    }
-    j.close();
-}
-
-fn push_quoted(b: &mut Vec<u8>, q: &QuotedHeader) {
-    let mut j = Obj::open(b);
-    push_ip_str(j.key("src"), q.src);
-    push_ip_str(j.key("dst"), q.dst);
-    j.num("proto", u64::from(q.proto));
-    push_opt_u16(j.key("sport"), q.sport);
-    push_opt_u16(j.key("dport"), q.dport);
-    j.close();
-}
-
-fn push_mac(b: &mut Vec<u8>, m: MacAddr) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut t = *b"\"00:00:00:00:00:00\"";
-    for (i, o) in m.0.into_iter().enumerate() {
-        t[1 + i * 3] = HEX[usize::from(o >> 4)];
-        t[2 + i * 3] = HEX[usize::from(o & 0xf)];
-    }
-    b.extend_from_slice(&t);
-}
-
-/// The `inner` object, the fields in [`JsonInner`]'s order.
-fn push_inner(b: &mut Vec<u8>, rec: &PacketRecord) {
-    let mut j = Obj::open(b);
-    if let Some(e) = &rec.inner_eth {
-        push_mac(j.key("src_mac"), e.src_mac);
-        push_mac(j.key("dst_mac"), e.dst_mac);
-    }
-    let (mut src, mut dst) = (rec.inner.map(|i| i.src), rec.inner.map(|i| i.dst));
-    let mut proto = rec.inner.map(|i| Proto(i.proto));
-    if let Some(Transport::Arp {
-        sender_ip,
-        target_ip,
-        ..
-    }) = rec.transport
-    {
-        (src, dst, proto) = (Some(sender_ip), Some(target_ip), Some(Proto::ARP));
-    }
-    if let Some(ip) = src {
-        push_ip_str(j.key("src"), ip);
-    }
-    if let Some(ip) = dst {
-        push_ip_str(j.key("dst"), ip);
-    }
-    if let Some(p) = proto {
-        push_proto(j.key("proto"), p);
-    }
-    match rec.transport {
-        Some(Transport::Tcp {
-            sport,
-            dport,
-            flags,
-            seq,
-            ..
-        }) => {
-            j.num("sport", u64::from(sport));
-            j.num("dport", u64::from(dport));
-            let mut fb = [0u8; 8];
-            // Flag letters and `.`: nothing to escape.
-            let b = j.key("tcp_flags");
-            b.push(b'"');
-            b.extend_from_slice(flags.letters(&mut fb).as_bytes());
-            b.push(b'"');
-            j.num("seq", u64::from(seq));
-        }
-        Some(Transport::Udp { sport, dport, .. }) => {
-            j.num("sport", u64::from(sport));
-            j.num("dport", u64::from(dport));
-        }
-        Some(Transport::Icmp {
-            icmp_type,
-            icmp_code,
-            mtu,
-            quoted,
-        }) => icmp(&mut j, icmp_type, icmp_code, mtu.map(u32::from), quoted),
-        Some(Transport::Icmpv6 {
-            icmp_type,
-            icmp_code,
-            mtu,
-            quoted,
-        }) => icmp(&mut j, icmp_type, icmp_code, mtu, quoted),
-        Some(Transport::Arp { op, .. }) => j.num("arp_op", u64::from(op)),
-        None => {}
-    }
-    if let Some(i) = &rec.inner {
-        j.num("len", u64::from(i.len));
-    }
-    j.close();
-}
-
-fn icmp(j: &mut Obj<'_>, t: u8, c: u8, mtu: Option<u32>, quoted: Option<QuotedHeader>) {
-    j.num("icmp_type", u64::from(t));
-    j.num("icmp_code", u64::from(c));
-    if let Some(m) = mtu {
-        j.num("mtu", u64::from(m));
-    }
-    if let Some(q) = &quoted {
-        push_quoted(j.key("quoted"), q);
-    }
-}
-
-/// One packet as one line of JSON (the object [`JsonRecord`] serializes to, then `\n`), appended
-/// to `b` without allocating.
-pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>) {
-    // One growth check for the whole line instead of one per piece.
-    b.reserve(768);
-    let mut j = Obj::open(b);
-    let t = j.key("ts");
-    t.push(b'"');
-    push_rfc3339(t, rec.ts_ns);
-    t.push(b'"');
-    j.num("len", u64::from(rec.wire_len));
-    j.num("caplen", u64::from(rec.cap_len));
-    if let Some(v) = rec.vlan {
-        j.num("vlan", u64::from(v));
-    }
-    let e = j.key("encap");
-    e.push(b'"');
-    e.extend_from_slice(rec.encap.as_str().as_bytes());
-    e.push(b'"');
-    if let Some(o) = &rec.outer {
-        push_outer(j.key("outer"), o);
-    }
-    if let Some(u) = &rec.udp {
-        let mut uj = Obj::open(j.key("udp"));
-        uj.num("sport", u64::from(u.sport));
-        uj.num("dport", u64::from(u.dport));
-        uj.close();
-    }
-    if let Some(v) = &rec.vxlan {
-        let mut vj = Obj::open(j.key("vxlan"));
-        vj.num("flags", u64::from(v.flags));
-        vj.num("vni", u64::from(v.vni));
-        vj.num("reserved", u64::from(v.reserved));
-        vj.close();
-    }
-    if rec.inner.is_some() || rec.transport.is_some() || rec.inner_eth.is_some() {
-        push_inner(j.key("inner"), rec);
-    }
-    if names.outer_src.is_some()
-        || names.outer_dst.is_some()
-        || names.inner_src.is_some()
-        || names.inner_dst.is_some()
-    {
-        let mut nj = Obj::open(j.key("names"));
-        if let Some(n) = names.outer_src {
-            push_str(nj.key("outer_src"), n);
-        }
-        if let Some(n) = names.outer_dst {
-            push_str(nj.key("outer_dst"), n);
-        }
-        if let Some(n) = names.inner_src {
-            push_name(nj.key("inner_src"), n);
-        }
-        if let Some(n) = names.inner_dst {
-            push_name(nj.key("inner_dst"), n);
-        }
-        nj.close();
-    }
-    let a = j.key("anomalies");
-    a.push(b'[');
-    for (n, an) in rec.anomalies.iter().enumerate() {
-        if n > 0 {
-            a.push(b',');
-        }
-        a.push(b'"');
-        a.extend_from_slice(an.code().as_bytes());
-        a.push(b'"');
-    }
-    a.push(b']');
-    j.close();
-    b.push(b'\n');
 }
 
 impl<'a> JsonRecord<'a> {
@@ -572,6 +229,317 @@ impl<'a> JsonRecord<'a> {
     }
 }
 
+/// A JSON string: quoted and escaped.
+#[inline]
+fn put_str(l: &mut Line<'_>, s: &str) {
+    l.byte(b'"');
+    l.json_str_body(s);
+    l.byte(b'"');
+}
+
+/// A `namespace/name` or node name as a JSON string (what [`name_string`] gives, without the
+/// `String`).
+fn put_name(l: &mut Line<'_>, n: Name<'_>) {
+    l.byte(b'"');
+    match n {
+        Name::Pod { namespace, name } => {
+            l.json_str_body(namespace);
+            l.byte(b'/');
+            l.json_str_body(name);
+        }
+        Name::Node(node) => l.json_str_body(node),
+    }
+    l.byte(b'"');
+}
+
+fn name_len(n: Option<Name<'_>>) -> usize {
+    match n {
+        Some(Name::Pod { namespace, name }) => namespace.len() + name.len(),
+        Some(Name::Node(node)) => node.len(),
+        None => 0,
+    }
+}
+
+#[inline]
+fn put_bool(l: &mut Line<'_>, v: bool) {
+    if v {
+        l.put(b"true");
+    } else {
+        l.put(b"false");
+    }
+}
+
+/// An address as a JSON string (no address needs escaping).
+#[inline]
+fn put_ip(l: &mut Line<'_>, ip: IpAddr) {
+    l.byte(b'"');
+    l.ip(ip);
+    l.byte(b'"');
+}
+
+fn put_opt_u16(l: &mut Line<'_>, v: Option<u16>) {
+    match v {
+        Some(v) => l.u64(u64::from(v)),
+        None => l.put(b"null"),
+    }
+}
+
+/// An IP protocol as [`Proto`] serializes it.
+fn put_proto(l: &mut Line<'_>, p: Proto) {
+    match (p.0, proto_name(p.0)) {
+        (255, _) => l.put(b"\"ARP\""),
+        (n, "proto") => {
+            l.byte(b'"');
+            l.u64(u64::from(n));
+            l.byte(b'"');
+        }
+        (_, name) => {
+            l.byte(b'"');
+            l.put(name.as_bytes());
+            l.byte(b'"');
+        }
+    }
+}
+
+// Each key is written with the separator before it (`,"key":`): the fields present in a record
+// follow from its shape, so which comes first is known where it is written.
+
+fn put_outer(l: &mut Line<'_>, o: &IpHeader) {
+    l.put(b"{\"src\":");
+    put_ip(l, o.src);
+    l.put(b",\"dst\":");
+    put_ip(l, o.dst);
+    l.put(b",\"proto\":");
+    l.u64(u64::from(o.proto));
+    l.put(b",\"ttl\":");
+    l.u64(u64::from(o.ttl));
+    l.put(b",\"len\":");
+    l.u64(u64::from(o.len));
+    l.put(b",\"df\":");
+    put_bool(l, o.df);
+    match o.fragment {
+        Some(f) => {
+            l.put(b",\"fragment\":{\"offset\":");
+            l.u64(u64::from(f.offset));
+            l.put(b",\"more\":");
+            put_bool(l, f.more);
+            l.put(b"}}");
+        }
+        None => l.put(b",\"fragment\":null}"),
+    }
+}
+
+fn put_quoted(l: &mut Line<'_>, q: &QuotedHeader) {
+    l.put(b"{\"src\":");
+    put_ip(l, q.src);
+    l.put(b",\"dst\":");
+    put_ip(l, q.dst);
+    l.put(b",\"proto\":");
+    l.u64(u64::from(q.proto));
+    l.put(b",\"sport\":");
+    put_opt_u16(l, q.sport);
+    l.put(b",\"dport\":");
+    put_opt_u16(l, q.dport);
+    l.byte(b'}');
+}
+
+/// The `inner` object, the fields in [`JsonInner`]'s order.
+fn put_inner(l: &mut Line<'_>, rec: &PacketRecord) {
+    // `{` then, before each field but the first, `,`.
+    let mut sep = b'{';
+    let mut key = |l: &mut Line<'_>, k: &[u8]| {
+        l.byte(sep);
+        sep = b',';
+        l.put(k);
+    };
+    if let Some(e) = &rec.inner_eth {
+        key(l, b"\"src_mac\":\"");
+        l.mac(e.src_mac.0);
+        l.put(b"\",\"dst_mac\":\"");
+        l.mac(e.dst_mac.0);
+        l.byte(b'"');
+    }
+    let (mut src, mut dst) = (rec.inner.map(|i| i.src), rec.inner.map(|i| i.dst));
+    let mut proto = rec.inner.map(|i| Proto(i.proto));
+    if let Some(Transport::Arp {
+        sender_ip,
+        target_ip,
+        ..
+    }) = rec.transport
+    {
+        (src, dst, proto) = (Some(sender_ip), Some(target_ip), Some(Proto::ARP));
+    }
+    if let Some(ip) = src {
+        key(l, b"\"src\":");
+        put_ip(l, ip);
+    }
+    if let Some(ip) = dst {
+        key(l, b"\"dst\":");
+        put_ip(l, ip);
+    }
+    if let Some(p) = proto {
+        key(l, b"\"proto\":");
+        put_proto(l, p);
+    }
+    let mut icmp = |l: &mut Line<'_>, t: u8, c: u8, mtu: Option<u32>, q: Option<QuotedHeader>| {
+        key(l, b"\"icmp_type\":");
+        l.u64(u64::from(t));
+        l.put(b",\"icmp_code\":");
+        l.u64(u64::from(c));
+        if let Some(m) = mtu {
+            l.put(b",\"mtu\":");
+            l.u64(u64::from(m));
+        }
+        if let Some(q) = &q {
+            l.put(b",\"quoted\":");
+            put_quoted(l, q);
+        }
+    };
+    match rec.transport {
+        Some(Transport::Tcp {
+            sport,
+            dport,
+            flags,
+            seq,
+            ..
+        }) => {
+            key(l, b"\"sport\":");
+            l.u64(u64::from(sport));
+            l.put(b",\"dport\":");
+            l.u64(u64::from(dport));
+            // Flag letters and `.`: nothing to escape.
+            let mut fb = [0u8; 8];
+            l.put(b",\"tcp_flags\":\"");
+            l.put(flags.letters(&mut fb).as_bytes());
+            l.put(b"\",\"seq\":");
+            l.u64(u64::from(seq));
+        }
+        Some(Transport::Udp { sport, dport, .. }) => {
+            key(l, b"\"sport\":");
+            l.u64(u64::from(sport));
+            l.put(b",\"dport\":");
+            l.u64(u64::from(dport));
+        }
+        Some(Transport::Icmp {
+            icmp_type,
+            icmp_code,
+            mtu,
+            quoted,
+        }) => icmp(l, icmp_type, icmp_code, mtu.map(u32::from), quoted),
+        Some(Transport::Icmpv6 {
+            icmp_type,
+            icmp_code,
+            mtu,
+            quoted,
+        }) => icmp(l, icmp_type, icmp_code, mtu, quoted),
+        Some(Transport::Arp { op, .. }) => {
+            key(l, b"\"arp_op\":");
+            l.u64(u64::from(op));
+        }
+        None => {}
+    }
+    if let Some(i) = &rec.inner {
+        key(l, b"\"len\":");
+        l.u64(u64::from(i.len));
+    }
+    if sep == b'{' {
+        l.byte(b'{');
+    }
+    l.byte(b'}');
+}
+
+/// One packet as one line of JSON (the object [`JsonRecord`] serializes to, then `\n`), appended
+/// to `b` without allocating (beyond the buffer's growth).
+pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>) {
+    // Room for the longest record without names (about 1 100 bytes), and the names escaped.
+    let name_bytes = names.outer_src.map_or(0, str::len)
+        + names.outer_dst.map_or(0, str::len)
+        + name_len(names.inner_src)
+        + name_len(names.inner_dst);
+    let l = &mut Line::start(b, 1280 + 6 * name_bytes);
+    l.put(b"{\"ts\":\"");
+    l.rfc3339(rec.ts_ns);
+    l.put(b"\",\"len\":");
+    l.u64(u64::from(rec.wire_len));
+    l.put(b",\"caplen\":");
+    l.u64(u64::from(rec.cap_len));
+    if let Some(v) = rec.vlan {
+        l.put(b",\"vlan\":");
+        l.u64(u64::from(v));
+    }
+    l.put(match rec.encap {
+        Encap::Vxlan => b",\"encap\":\"vxlan\"",
+        Encap::Ipip => b",\"encap\":\"ipip\"",
+        Encap::None => b",\"encap\":\"none\"",
+    });
+    if let Some(o) = &rec.outer {
+        l.put(b",\"outer\":");
+        put_outer(l, o);
+    }
+    if let Some(u) = &rec.udp {
+        l.put(b",\"udp\":{\"sport\":");
+        l.u64(u64::from(u.sport));
+        l.put(b",\"dport\":");
+        l.u64(u64::from(u.dport));
+        l.byte(b'}');
+    }
+    if let Some(v) = &rec.vxlan {
+        l.put(b",\"vxlan\":{\"flags\":");
+        l.u64(u64::from(v.flags));
+        l.put(b",\"vni\":");
+        l.u64(u64::from(v.vni));
+        l.put(b",\"reserved\":");
+        l.u64(u64::from(v.reserved));
+        l.byte(b'}');
+    }
+    if rec.inner.is_some() || rec.transport.is_some() || rec.inner_eth.is_some() {
+        l.put(b",\"inner\":");
+        put_inner(l, rec);
+    }
+    if names.outer_src.is_some()
+        || names.outer_dst.is_some()
+        || names.inner_src.is_some()
+        || names.inner_dst.is_some()
+    {
+        let mut sep = b'{';
+        let mut key = |l: &mut Line<'_>, k: &[u8]| {
+            l.byte(sep);
+            sep = b',';
+            l.put(k);
+        };
+        l.put(b",\"names\":");
+        if let Some(n) = names.outer_src {
+            key(l, b"\"outer_src\":");
+            put_str(l, n);
+        }
+        if let Some(n) = names.outer_dst {
+            key(l, b"\"outer_dst\":");
+            put_str(l, n);
+        }
+        if let Some(n) = names.inner_src {
+            key(l, b"\"inner_src\":");
+            put_name(l, n);
+        }
+        if let Some(n) = names.inner_dst {
+            key(l, b"\"inner_dst\":");
+            put_name(l, n);
+        }
+        l.byte(b'}');
+    }
+    l.put(b",\"anomalies\":[");
+    let mut first = true;
+    for a in rec.anomalies.iter() {
+        if !first {
+            l.byte(b',');
+        }
+        first = false;
+        l.byte(b'"');
+        l.put(a.code().as_bytes());
+        l.byte(b'"');
+    }
+    l.put(b"]}\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,7 +574,7 @@ mod tests {
     /// escaping: the hand-written line is serde's, byte for byte.
     #[test]
     fn line_is_the_serde_record_byte_for_byte() {
-        use crate::model::packet::{Anomaly, Encap, EthHeader};
+        use crate::model::packet::{Anomaly, EthHeader};
         let v4 = |a, b, c, d| IpAddr::from([a, b, c, d]);
         let v6: IpAddr = "fd00:10::2:0:1".parse().expect("v6");
         let ip = |src, dst, proto, fragment| IpHeader {

@@ -21,7 +21,10 @@ use crate::output::BrokenPipe;
 use crate::source;
 use crate::source::pcap::{CaptureFile, Limits, Next, Packets};
 
+mod lines;
 mod summary;
+#[cfg(test)]
+mod testutil;
 
 /// Threads that decode a file for the summary: the cores there are (the reader needs little).
 fn workers() -> usize {
@@ -141,6 +144,27 @@ fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
                 bytes: args.max_bytes.unwrap_or(u64::MAX),
             });
             summary::parallel(reader, &mut sink.stats, &sink.cfg, workers())
+        }
+        // Lines from a classic pcap file: decoded and formatted on every core, written in order
+        // (the summary is not printed then, so no flow is counted).
+        CaptureFile::Pcap(reader)
+            if sink.lines
+                && !args.stats
+                && args.write.is_none()
+                && !reader.has_filter()
+                && workers() > 1 =>
+        {
+            reader.set_limits(Limits {
+                packets: args.count.unwrap_or(u64::MAX),
+                bytes: args.max_bytes.unwrap_or(u64::MAX),
+            });
+            let fmt = lines::Format {
+                format: sink.format,
+                verbose: sink.verbose,
+                color: sink.color,
+            };
+            let ann = sink.stats.annotator();
+            lines::parallel(reader, &mut sink.out, ann, &sink.cfg, fmt, workers())
         }
         _ => pump(&mut cap, &mut sink, args, None),
     };
