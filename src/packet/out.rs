@@ -17,6 +17,24 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The decimal digits of every octet, left-aligned, and how many there are.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let o = i as u8;
+        t[i] = if o >= 100 {
+            [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10, 3]
+        } else if o >= 10 {
+            [b'0' + o / 10, b'0' + o % 10, 0, 2]
+        } else {
+            [b'0' + o, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
+};
+
 /// One line being written at the end of `b`. Dropping it cuts the buffer back to what was
 /// written.
 pub(crate) struct Line<'a> {
@@ -115,25 +133,22 @@ impl<'a> Line<'a> {
     pub(crate) fn ip(&mut self, ip: IpAddr) {
         match ip {
             IpAddr::V4(v4) => {
-                let mut tmp = [0u8; 16];
+                // Each octet's digits from a table, copied as four bytes (the spare ones are
+                // overwritten next): no division or branch per digit.
+                let mut tmp = [0u8; 20];
                 let mut n = 0;
-                for (i, o) in v4.octets().into_iter().enumerate() {
-                    if i > 0 {
-                        tmp[n] = b'.';
-                        n += 1;
+                for o in v4.octets() {
+                    let [a, b, c, len] = OCTETS[usize::from(o)];
+                    if let Some(d) = tmp.get_mut(n..n + 4) {
+                        d.copy_from_slice(&[a, b, c, b'.']);
                     }
-                    if o >= 100 {
-                        tmp[n] = b'0' + o / 100;
-                        n += 1;
+                    n += usize::from(len);
+                    if let Some(d) = tmp.get_mut(n) {
+                        *d = b'.';
                     }
-                    if o >= 10 {
-                        tmp[n] = b'0' + o / 10 % 10;
-                        n += 1;
-                    }
-                    tmp[n] = b'0' + o % 10;
                     n += 1;
                 }
-                self.put_first(&tmp, n);
+                self.put_first(&tmp, n - 1);
             }
             IpAddr::V6(v6) => {
                 use std::io::Write as _;
@@ -228,7 +243,7 @@ impl<'a> Line<'a> {
     pub(crate) fn json_str_body(&mut self, s: &str) {
         let bytes = s.as_bytes();
         // Names almost never need it: one scan, one copy.
-        if !bytes.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        if !needs_escape(bytes) {
             return self.put(bytes);
         }
         for &c in bytes {
@@ -252,6 +267,33 @@ impl<'a> Line<'a> {
             }
         }
     }
+}
+
+/// Whether a JSON string needs escaping (`"`, `\\`, a control character), eight bytes at a
+/// time: a byte is flagged when it is below 0x20 or equal to either character.
+#[inline]
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exact per byte (no borrow between bytes): for x < 0x80, (x | 0x80) - k keeps the high bit
+    // set exactly when x >= k; bytes >= 0x80 (UTF-8) never need escaping.
+    let flagged = |w: u64| {
+        let zero = |v: u64| !(((v & !HIGH) + !HIGH) | v) & HIGH; // high bit where a byte is 0
+        let below = !((w | HIGH) - ONES * 0x20) & !w & HIGH;
+        below | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+    };
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        if flagged(u64::from_le_bytes(w)) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
 /// Decimal digits of `n` (at least 1).
@@ -330,6 +372,17 @@ mod tests {
                 assert_eq!(with(|l| l.ip(ip), room), format!("before|{ip}"));
             }
         }
+        for o in 0..=255u8 {
+            for ip in [
+                [o, 0, 9, 10],
+                [1, o, 99, 100],
+                [255, 10, o, 7],
+                [0, 0, 0, o],
+            ] {
+                let ip = IpAddr::from(ip);
+                assert_eq!(with(|l| l.ip(ip), 64), format!("before|{ip}"));
+            }
+        }
         let mapped: IpAddr = "::ffff:255.255.255.255".parse().expect("ip");
         assert_eq!(with(|l| l.ip(mapped), 0), format!("before|{mapped}"));
     }
@@ -350,6 +403,29 @@ mod tests {
             .map(|i| format!("ab{} ", i * 1_000_003))
             .collect();
         assert_eq!(got, format!("before|{want}"));
+    }
+
+    #[test]
+    fn escape_check_agrees_with_the_plain_one() {
+        let plain = |s: &[u8]| s.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        for len in 0..20 {
+            for at in 0..len.max(1) {
+                for c in 0u8..=255 {
+                    let mut s = vec![b'a'; len];
+                    if let Some(x) = s.get_mut(at) {
+                        *x = c;
+                    }
+                    assert_eq!(needs_escape(&s), plain(&s), "{c:#x} at {at} of {len}");
+                    // Neighbours that could borrow into the byte next to them.
+                    s.iter_mut()
+                        .for_each(|x| *x = if *x == b'a' { 0x20 } else { *x });
+                    assert_eq!(needs_escape(&s), plain(&s), "{c:#x} at {at} of {len}");
+                    s.iter_mut()
+                        .for_each(|x| *x = if *x == 0x20 { 0xff } else { *x });
+                    assert_eq!(needs_escape(&s), plain(&s), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]
