@@ -1,7 +1,8 @@
 //! Packet lines: the one-line form (outer and inner together, names, anomalies) and the layered
-//! `-v` view. Writes into a caller's reused buffer with hand-rolled number and address formatting,
-//! because this runs once per packet and `format!` would allocate each time (see the
-//! `capture_decode` benchmark).
+//! `-v` view. The line is written into a caller's reused buffer through [`Line`] (hand-rolled
+//! numbers, addresses and times into reserved room), because this runs once per packet and
+//! `format!` would allocate each time (see the `capture_decode` benchmark); `-v` is rarer and uses
+//! `write!`.
 
 use std::io::Write as _;
 use std::net::IpAddr;

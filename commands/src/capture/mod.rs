@@ -2,7 +2,9 @@
 //! namespace), decode each into a `PacketRecord` (parsers), name its endpoints and add the intent's
 //! anomalies (core `Annotator`), and print one line, a layered view or one JSON object per packet,
 //! and/or the summary per node pair and pod flow. Streams: memory stays flat whatever the file size.
-//! The text path formats into one reused buffer (no allocation per packet).
+//! Lines (text and JSON) are formatted into one reused buffer (no allocation per packet); a classic
+//! pcap file is decoded and formatted on every core, in order ([`lines`]), or only counted there for
+//! `--stats` ([`summary`]).
 
 use std::io::Write;
 use std::path::Path;
