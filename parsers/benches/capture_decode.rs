@@ -1,6 +1,6 @@
 //! Benchmark of the `netdiag capture` hot path per packet: decoding a frame (parsers), naming it
 //! and adding the intent's anomalies through the flow table (core `Stats::record`), and writing its
-//! text line. The frames are the ordinary kinds of the lab-shaped mix (VXLAN TCP/ICMP/UDP, IPIP,
+//! text line or JSON line. The frames are the ordinary kinds of the lab-shaped mix (VXLAN TCP/ICMP/UDP, IPIP,
 //! direct); the intent is the lab's (`testdata/pcap/lab`). Run with
 //! `cargo bench -p netdiag-parsers --bench capture_decode`; `scripts/bench-capture.sh` compares the
 //! whole command with `tcpdump -nr` on a 2-million-packet file in one run.
@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use etherparse::PacketBuilder;
 use netdiag_core::model::packet::LinkType;
-use netdiag_core::packet::{text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Stats};
 use netdiag_parsers::cluster::parse_resources;
 use netdiag_parsers::packet::{decode, vxlan_header, DecodeConfig};
 
@@ -112,6 +112,19 @@ fn bench(c: &mut Criterion) {
                 let mut rec = decode(LinkType::Ethernet, 0, f.len() as u32, f, &cfg);
                 let names = stats.record(&mut rec);
                 text::line(&mut out, &rec, &names, false);
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("decode+record+json", |b| {
+        let mut stats = Stats::new(&ann);
+        let mut out = Vec::with_capacity(1 << 16);
+        b.iter(|| {
+            out.clear();
+            for f in &frames {
+                let mut rec = decode(LinkType::Ethernet, 0, f.len() as u32, f, &cfg);
+                let names = stats.record(&mut rec);
+                json::line(&mut out, &rec, &names);
             }
             black_box(out.len())
         })

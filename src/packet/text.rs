@@ -1,84 +1,48 @@
 //! Packet lines: the one-line form (outer and inner together, names, anomalies) and the layered
-//! `-v` view. Writes into a caller's reused buffer with hand-rolled number and address formatting,
-//! because this runs once per packet and `format!` would allocate each time (see the
-//! `capture_decode` benchmark).
+//! `-v` view. The line is written into a caller's reused buffer through [`Line`] (hand-rolled
+//! numbers, addresses and times into reserved room), because this runs once per packet and
+//! `format!` would allocate each time (see the `capture_decode` benchmark); `-v` is rarer and uses
+//! `write!`.
 
 use std::io::Write as _;
 use std::net::IpAddr;
 
 use crate::model::packet::{Encap, PacketRecord, QuotedHeader, Transport};
+use crate::packet::out::Line;
 use crate::packet::{Name, Names};
 
-fn push_u64(b: &mut Vec<u8>, n: u64) {
-    b.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Writes `n` as `width` digits (zero-padded, higher digits dropped) at `out[at..]`.
-fn put_padded(out: &mut [u8], at: usize, mut n: u64, width: usize) {
-    for i in (at..at + width).rev() {
-        if let Some(c) = out.get_mut(i) {
-            *c = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-    }
-}
-
-/// An address; IPv4 is assembled on the stack and appended at once (one copy per address
-/// instead of seven small ones).
+/// An address.
 pub(crate) fn push_ip(b: &mut Vec<u8>, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(v4) => {
-            let mut tmp = [0u8; 15];
-            let mut n = 0;
-            for (i, o) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    tmp[n] = b'.';
-                    n += 1;
-                }
-                if o >= 100 {
-                    tmp[n] = b'0' + o / 100;
-                    n += 1;
-                }
-                if o >= 10 {
-                    tmp[n] = b'0' + o / 10 % 10;
-                    n += 1;
-                }
-                tmp[n] = b'0' + o % 10;
-                n += 1;
-            }
-            b.extend_from_slice(&tmp[..n]);
-        }
-        IpAddr::V6(v6) => {
-            let _ = write!(b, "{v6}");
-        }
-    }
+    Line::start(b, 48).ip(ip);
 }
 
-/// `HH:MM:SS.micro` (UTC).
-pub(crate) fn push_time(b: &mut Vec<u8>, ts_ns: i64) {
-    let day_ns = ts_ns.rem_euclid(86_400_000_000_000) as u64;
-    let secs = day_ns / 1_000_000_000;
-    let mut t = *b"00:00:00.000000";
-    put_padded(&mut t, 0, secs / 3600, 2);
-    put_padded(&mut t, 3, secs / 60 % 60, 2);
-    put_padded(&mut t, 6, secs % 60, 2);
-    put_padded(&mut t, 9, day_ns % 1_000_000_000 / 1000, 6);
-    b.extend_from_slice(&t);
-}
-
+/// `name(namespace) ` for a pod, `node ` for a node, nothing when unknown.
 pub(crate) fn push_name(b: &mut Vec<u8>, n: Option<Name<'_>>) {
+    put_name(&mut Line::start(b, 64), n);
+}
+
+#[inline]
+fn put_name(l: &mut Line<'_>, n: Option<Name<'_>>) {
     match n {
         Some(Name::Pod { namespace, name }) => {
-            b.extend_from_slice(name.as_bytes());
-            b.push(b'(');
-            b.extend_from_slice(namespace.as_bytes());
-            b.extend_from_slice(b") ");
+            l.put(name.as_bytes());
+            l.byte(b'(');
+            l.put(namespace.as_bytes());
+            l.put(b") ");
         }
         Some(Name::Node(node)) => {
-            b.extend_from_slice(node.as_bytes());
-            b.push(b' ');
+            l.put(node.as_bytes());
+            l.byte(b' ');
         }
         None => {}
+    }
+}
+
+fn name_len(n: Option<Name<'_>>) -> usize {
+    match n {
+        Some(Name::Pod { namespace, name }) => namespace.len() + name.len() + 3,
+        Some(Name::Node(node)) => node.len() + 1,
+        None => 0,
     }
 }
 
@@ -96,7 +60,7 @@ pub fn proto_name(p: u8) -> &'static str {
     }
 }
 
-fn icmp_text(b: &mut Vec<u8>, v6: bool, t: u8, c: u8) {
+fn icmp_text(b: &mut Line<'_>, v6: bool, t: u8, c: u8) {
     let s = match (v6, t, c) {
         (false, 8, _) => "echo request",
         (false, 0, _) => "echo reply",
@@ -112,51 +76,55 @@ fn icmp_text(b: &mut Vec<u8>, v6: bool, t: u8, c: u8) {
         (true, 135, _) => "neighbor solicitation",
         (true, 136, _) => "neighbor advertisement",
         _ => {
-            b.extend_from_slice(b"type ");
-            push_u64(b, u64::from(t));
-            b.extend_from_slice(b" code ");
-            push_u64(b, u64::from(c));
+            b.put(b"type ");
+            b.u64(u64::from(t));
+            b.put(b" code ");
+            b.u64(u64::from(c));
             return;
         }
     };
-    b.extend_from_slice(s.as_bytes());
+    b.put(s.as_bytes());
 }
 
 /// The one-line form: time, outer (nodes, addresses, tunnel), `|`, inner (pods, addresses, ports,
 /// protocol), anomalies.
 pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool) {
-    // One growth check for the whole line instead of one per piece.
-    b.reserve(256);
-    push_time(b, rec.ts_ns);
-    b.push(b' ');
+    // Room for the longest line without names (about 300 bytes), and the names.
+    let name_bytes = names.outer_src.map_or(0, str::len)
+        + names.outer_dst.map_or(0, str::len)
+        + name_len(names.inner_src)
+        + name_len(names.inner_dst);
+    let b = &mut Line::start(b, 384 + name_bytes);
+    b.time_of_day(rec.ts_ns);
+    b.byte(b' ');
     if let Some(o) = &rec.outer {
         if rec.encap != Encap::None {
             if names.outer_src.is_some() || names.outer_dst.is_some() {
                 match names.outer_src {
-                    Some(n) => b.extend_from_slice(n.as_bytes()),
-                    None => b.push(b'?'),
+                    Some(n) => b.put(n.as_bytes()),
+                    None => b.byte(b'?'),
                 }
-                b.extend_from_slice("→".as_bytes());
+                b.put("→".as_bytes());
                 match names.outer_dst {
-                    Some(n) => b.extend_from_slice(n.as_bytes()),
-                    None => b.push(b'?'),
+                    Some(n) => b.put(n.as_bytes()),
+                    None => b.byte(b'?'),
                 }
-                b.push(b' ');
+                b.byte(b' ');
             }
-            push_ip(b, o.src);
-            b.extend_from_slice("→".as_bytes());
-            push_ip(b, o.dst);
+            b.ip(o.src);
+            b.put("→".as_bytes());
+            b.ip(o.dst);
             match (&rec.vxlan, rec.encap) {
                 (Some(v), _) => {
-                    b.extend_from_slice(b" VXLAN vni ");
-                    push_u64(b, u64::from(v.vni));
+                    b.put(b" VXLAN vni ");
+                    b.u64(u64::from(v.vni));
                 }
-                (None, Encap::Vxlan) => b.extend_from_slice(b" VXLAN"),
-                _ => b.extend_from_slice(b" IPIP"),
+                (None, Encap::Vxlan) => b.put(b" VXLAN"),
+                _ => b.put(b" IPIP"),
             }
-            b.extend_from_slice(b" | ");
+            b.put(b" | ");
         } else {
-            b.extend_from_slice(b"direct | ");
+            b.put(b"direct | ");
         }
     }
     if let Some(i) = &rec.inner {
@@ -165,34 +133,34 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
             | Some(Transport::Udp { sport, dport, .. }) => (Some(sport), Some(dport)),
             _ => (None, None),
         };
-        push_name(b, names.inner_src);
-        push_ip(b, i.src);
+        put_name(b, names.inner_src);
+        b.ip(i.src);
         if let Some(p) = sp {
-            b.push(b':');
-            push_u64(b, u64::from(p));
+            b.byte(b':');
+            b.u64(u64::from(p));
         }
-        b.extend_from_slice(" → ".as_bytes());
-        push_name(b, names.inner_dst);
-        push_ip(b, i.dst);
+        b.put(" → ".as_bytes());
+        put_name(b, names.inner_dst);
+        b.ip(i.dst);
         if let Some(p) = dp {
-            b.push(b':');
-            push_u64(b, u64::from(p));
+            b.byte(b':');
+            b.u64(u64::from(p));
         }
-        b.push(b' ');
+        b.byte(b' ');
     }
     match rec.transport {
         Some(Transport::Tcp {
             flags, payload_len, ..
         }) => {
             let mut fb = [0u8; 8];
-            b.extend_from_slice(b"TCP [");
-            b.extend_from_slice(flags.letters(&mut fb).as_bytes());
-            b.extend_from_slice(b"] len ");
-            push_u64(b, u64::from(payload_len));
+            b.put(b"TCP [");
+            b.put(flags.letters(&mut fb).as_bytes());
+            b.put(b"] len ");
+            b.u64(u64::from(payload_len));
         }
         Some(Transport::Udp { payload_len, .. }) => {
-            b.extend_from_slice(b"UDP len ");
-            push_u64(b, u64::from(payload_len));
+            b.put(b"UDP len ");
+            b.u64(u64::from(payload_len));
         }
         Some(Transport::Icmp {
             icmp_type,
@@ -200,11 +168,11 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
             mtu,
             quoted,
         }) => {
-            b.extend_from_slice(b"ICMP ");
+            b.put(b"ICMP ");
             icmp_text(b, false, icmp_type, icmp_code);
             if let Some(m) = mtu {
-                b.extend_from_slice(b" mtu ");
-                push_u64(b, u64::from(m));
+                b.put(b" mtu ");
+                b.u64(u64::from(m));
             }
             push_quoted(b, quoted);
         }
@@ -214,11 +182,11 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
             mtu,
             quoted,
         }) => {
-            b.extend_from_slice(b"ICMPv6 ");
+            b.put(b"ICMPv6 ");
             icmp_text(b, true, icmp_type, icmp_code);
             if let Some(m) = mtu {
-                b.extend_from_slice(b" mtu ");
-                push_u64(b, u64::from(m));
+                b.put(b" mtu ");
+                b.u64(u64::from(m));
             }
             push_quoted(b, quoted);
         }
@@ -228,66 +196,66 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
             target_ip,
         }) => {
             if op == 1 {
-                b.extend_from_slice(b"ARP who-has ");
-                push_ip(b, target_ip);
-                b.extend_from_slice(b" tell ");
-                push_ip(b, sender_ip);
+                b.put(b"ARP who-has ");
+                b.ip(target_ip);
+                b.put(b" tell ");
+                b.ip(sender_ip);
             } else {
-                b.extend_from_slice(b"ARP reply ");
-                push_ip(b, sender_ip);
+                b.put(b"ARP reply ");
+                b.ip(sender_ip);
             }
         }
         None => match &rec.inner {
             Some(i) => {
-                b.extend_from_slice(proto_name(i.proto).as_bytes());
+                b.put(proto_name(i.proto).as_bytes());
                 if proto_name(i.proto) == "proto" {
-                    b.push(b' ');
-                    push_u64(b, u64::from(i.proto));
+                    b.byte(b' ');
+                    b.u64(u64::from(i.proto));
                 }
-                b.extend_from_slice(b" len ");
-                push_u64(b, u64::from(i.len));
+                b.put(b" len ");
+                b.u64(u64::from(i.len));
             }
-            None if rec.outer.is_none() => b.extend_from_slice(b"non-IP"),
+            None if rec.outer.is_none() => b.put(b"non-IP"),
             None => {}
         },
     }
     if let Some(Encap::Vxlan | Encap::Ipip) =
         Some(rec.encap).filter(|_| rec.inner.is_none() && rec.transport.is_none())
     {
-        b.extend_from_slice(b"(no inner packet)");
+        b.put(b"(no inner packet)");
     }
     if !rec.anomalies.is_empty() {
-        b.extend_from_slice(if color { b"  \x1b[31m! " } else { b"  ! " });
+        b.put(if color { b"  \x1b[31m! " } else { b"  ! " });
         for (n, a) in rec.anomalies.iter().enumerate() {
             if n > 0 {
-                b.push(b',');
+                b.byte(b',');
             }
-            b.extend_from_slice(a.code().as_bytes());
+            b.put(a.code().as_bytes());
         }
         if color {
-            b.extend_from_slice(b"\x1b[0m");
+            b.put(b"\x1b[0m");
         }
     }
-    b.push(b'\n');
+    b.byte(b'\n');
 }
 
-fn push_quoted(b: &mut Vec<u8>, q: Option<QuotedHeader>) {
+fn push_quoted(b: &mut Line<'_>, q: Option<QuotedHeader>) {
     if let Some(q) = q {
-        b.extend_from_slice(b" (quoting ");
-        push_ip(b, q.src);
+        b.put(b" (quoting ");
+        b.ip(q.src);
         if let Some(p) = q.sport {
-            b.push(b':');
-            push_u64(b, u64::from(p));
+            b.byte(b':');
+            b.u64(u64::from(p));
         }
-        b.extend_from_slice(" → ".as_bytes());
-        push_ip(b, q.dst);
+        b.put(" → ".as_bytes());
+        b.ip(q.dst);
         if let Some(p) = q.dport {
-            b.push(b':');
-            push_u64(b, u64::from(p));
+            b.byte(b':');
+            b.u64(u64::from(p));
         }
-        b.push(b' ');
-        b.extend_from_slice(proto_name(q.proto).as_bytes());
-        b.push(b')');
+        b.byte(b' ');
+        b.put(proto_name(q.proto).as_bytes());
+        b.byte(b')');
     }
 }
 
@@ -418,7 +386,7 @@ mod tests {
     #[test]
     fn time_of_day() {
         let mut b = Vec::new();
-        push_time(&mut b, 1_700_000_000_123_456_789);
+        Line::start(&mut b, 0).time_of_day(1_700_000_000_123_456_789);
         assert_eq!(b, b"22:13:20.123456");
     }
 }

@@ -141,6 +141,107 @@ fn sll_sll2_and_pcapng_read_like_ethernet() {
     }
 }
 
+/// What `capture -r FILE -o json` and the text lines printed before they were written by hand and
+/// on every core: one packet after another, named through the flow table, the JSON through serde
+/// and a `JsonRecord` per packet.
+fn reference(file: &Path, intent: Option<&Path>) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use netdiag::source::pcap::{open_file, Next, Packets};
+    use netdiag_core::packet::{json::JsonRecord, text, Annotator, Stats};
+    let intent = match intent {
+        Some(dir) => {
+            let mut files: Vec<_> = std::fs::read_dir(dir.join("cluster"))
+                .expect("intent")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            files.sort();
+            let all: String = files
+                .iter()
+                .map(|f| std::fs::read_to_string(f).expect("read") + "\n---\n")
+                .collect();
+            netdiag_parsers::cluster::parse_resources(&all).expect("intent")
+        }
+        None => netdiag_core::ClusterIntent::default(),
+    };
+    let cfg = netdiag::capture::decode_config(&intent, None, &[]);
+    let ann = Annotator::new(&intent);
+    let mut stats = Stats::new(&ann);
+    let mut src = open_file(file).expect("opens");
+    let link = netdiag_parsers::packet::link_type(src.dlt()).expect("link type");
+    let (mut json, mut lines, mut verbose) = (Vec::new(), Vec::new(), Vec::new());
+    while let Next::Packet(p) = src.next().expect("reads") {
+        let mut rec = netdiag_parsers::packet::decode(link, p.ts_ns, p.wire_len, p.data, &cfg);
+        let names = stats.record(&mut rec);
+        serde_json::to_writer(&mut json, &JsonRecord::new(&rec, &names)).expect("serializes");
+        json.push(b'\n');
+        text::line(&mut lines, &rec, &names, false);
+        text::line(&mut verbose, &rec, &names, false);
+        text::layered(&mut verbose, &rec);
+    }
+    (json, lines, verbose)
+}
+
+/// A file of many batches (netdiag reads 256 KiB at a time, and the lines of each go to
+/// another core): mix.pcap's packets 3 000 times over, each round a little later.
+fn many_batches(dir: &Path) -> PathBuf {
+    use netdiag::source::pcap::{open_file, Next, Packets};
+    let mut src = open_file(Path::new(&pcap("mix.pcap"))).expect("mix.pcap");
+    let mut packets = Vec::new();
+    while let Ok(Next::Packet(p)) = src.next() {
+        packets.push((p.ts_ns, p.wire_len, p.data.to_vec()));
+    }
+    let mut f = Vec::new();
+    netdiag_parsers::pcapfile::write_global_header(&mut f, 1, 262_144);
+    for i in 0..3000i64 {
+        for (ts, wire, data) in &packets {
+            netdiag_parsers::pcapfile::write_record(&mut f, ts + i * 1_000_003, *wire, data);
+        }
+    }
+    let p = dir.join("many.pcap");
+    std::fs::write(&p, f).expect("write");
+    p
+}
+
+/// Issue 17: JSON lines are written by hand into the batch buffer and, like the text lines, on
+/// every core; the output is the same bytes as serde's, in the same order, for every committed
+/// capture (classic pcap, SLL, pcapng through libpcap) and a file of many batches, with and
+/// without intent — and `-c` still stops where it says.
+#[test]
+fn lines_on_every_core_are_the_bytes_of_one_packet_after_another() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let many = many_batches(dir.path());
+    let intent = root().join("testdata/pcap/lab");
+    let files = [
+        PathBuf::from(pcap("mix.pcap")),
+        PathBuf::from(pcap("mix-sll.pcap")),
+        PathBuf::from(pcap("mix-sll2.pcapng")),
+        many.clone(),
+    ];
+    for file in &files {
+        for with_intent in [true, false] {
+            let (json, lines, verbose) = reference(file, with_intent.then_some(intent.as_path()));
+            let f = file.display().to_string();
+            let i = intent.display().to_string();
+            let mut args = vec!["capture", "-r", &f];
+            if with_intent {
+                args.extend(["--from", &i]);
+            }
+            let run = |more: &[&str]| {
+                let o = netdiag(&[&args[..], more].concat());
+                assert!(o.status.success(), "{f}: {}", text(&o.stderr));
+                o.stdout
+            };
+            let what = format!("{f} (intent: {with_intent})");
+            assert!(run(&["-o", "json"]) == json, "JSON of {what}");
+            assert!(run(&[]) == lines, "text of {what}");
+            assert!(run(&["-v"]) == verbose, "-v of {what}");
+        }
+    }
+    let f = many.display().to_string();
+    let o = netdiag(&["capture", "-r", &f, "-o", "json", "-c", "12345"]);
+    assert!(o.status.success());
+    assert_eq!(text(&o.stdout).lines().count(), 12345);
+}
+
 /// Every `IP a > b:` address(.port) tcpdump prints per packet, in order.
 fn tcpdump_endpoints(file: &str) -> Vec<Vec<String>> {
     let o = Command::new("tcpdump")

@@ -2,7 +2,9 @@
 //! namespace), decode each into a `PacketRecord` (parsers), name its endpoints and add the intent's
 //! anomalies (core `Annotator`), and print one line, a layered view or one JSON object per packet,
 //! and/or the summary per node pair and pod flow. Streams: memory stays flat whatever the file size.
-//! The text path formats into one reused buffer (no allocation per packet).
+//! Lines (text and JSON) are formatted into one reused buffer (no allocation per packet); a classic
+//! pcap file is decoded and formatted on every core, in order ([`lines`]), or only counted there for
+//! `--stats` ([`summary`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -12,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use netdiag_core::model::packet::{LinkType, PacketRecord};
-use netdiag_core::packet::json::JsonRecord;
-use netdiag_core::packet::{text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Stats};
 use netdiag_core::ClusterIntent;
 use netdiag_parsers::packet::{decode_into, link_type, DecodeConfig};
 
@@ -22,7 +23,10 @@ use crate::output::BrokenPipe;
 use crate::source;
 use crate::source::pcap::{CaptureFile, Limits, Next, Packets};
 
+mod lines;
 mod summary;
+#[cfg(test)]
+mod testutil;
 
 /// Threads that decode a file for the summary: the cores there are (the reader needs little).
 fn workers() -> usize {
@@ -142,6 +146,27 @@ fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
                 bytes: args.max_bytes.unwrap_or(u64::MAX),
             });
             summary::parallel(reader, &mut sink.stats, &sink.cfg, workers())
+        }
+        // Lines from a classic pcap file: decoded and formatted on every core, written in order
+        // (the summary is not printed then, so no flow is counted).
+        CaptureFile::Pcap(reader)
+            if sink.lines
+                && !args.stats
+                && args.write.is_none()
+                && !reader.has_filter()
+                && workers() > 1 =>
+        {
+            reader.set_limits(Limits {
+                packets: args.count.unwrap_or(u64::MAX),
+                bytes: args.max_bytes.unwrap_or(u64::MAX),
+            });
+            let fmt = lines::Format {
+                format: sink.format,
+                verbose: sink.verbose,
+                color: sink.color,
+            };
+            let ann = sink.stats.annotator();
+            lines::parallel(reader, &mut sink.out, ann, &sink.cfg, fmt, workers())
         }
         _ => pump(&mut cap, &mut sink, args, None),
     };
@@ -355,10 +380,7 @@ impl<'a> Sink<'a> {
                     text::layered(&mut self.buf, rec);
                 }
             }
-            CaptureFormat::Json => {
-                serde_json::to_writer(&mut self.buf, &JsonRecord::new(rec, &names))?;
-                self.buf.push(b'\n');
-            }
+            CaptureFormat::Json => json::line(&mut self.buf, rec, &names),
         }
         if self.buf.len() >= BATCH {
             self.flush_lines()?;
