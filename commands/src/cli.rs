@@ -168,6 +168,20 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The exit code of a report whose worst finding is `worst`: 1 at or above the threshold.
+    pub fn exit_code(self, worst: Option<netdiag_core::Severity>) -> u8 {
+        use netdiag_core::Severity;
+        let threshold = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            FailOn::Never => return 0,
+        };
+        u8::from(worst.is_some_and(|w| w >= threshold))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct NodeStatusArgs {
     #[command(flatten)]

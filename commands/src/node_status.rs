@@ -7,9 +7,9 @@ use anyhow::Result;
 use netdiag_core::expect::{self, IntentGap};
 use netdiag_core::report::Report;
 use netdiag_core::report::{render_text, RenderOptions};
-use netdiag_core::{ClusterIntent, NodeState, Severity};
+use netdiag_core::{ClusterIntent, NodeState};
 
-use crate::cli::{FailOn, NodeStatusArgs, ReportFormat, SourceArgs};
+use crate::cli::{NodeStatusArgs, ReportFormat, SourceArgs};
 use crate::output;
 
 /// Runs the command; returns the exit code (0 healthy, 1 findings at or above --fail-on).
@@ -35,16 +35,7 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
         ReportFormat::Yaml => output::yaml(&report)?,
     };
     output::print(&text)?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    Ok(match (threshold, report.worst()) {
-        (Some(t), Some(w)) if w >= t => 1,
-        _ => 0,
-    })
+    Ok(args.fail_on.exit_code(report.worst()))
 }
 
 /// Collects and checks: the report `node-status` prints (also put into bundles).

@@ -1171,18 +1171,7 @@ fn lab_all_nodes_bundle_holds_every_node_and_the_cross_check() {
     let from = ["--from", s(&healthy), "--node", "worker"];
     assert_eq!(codes(&findings(&from)), codes(&findings(&live)));
 
-    let o = netdiag(&[
-        "lab",
-        "break",
-        "stale-fdb",
-        "--name",
-        &lab.name,
-        "--node",
-        "worker",
-        "--peer",
-        "worker3",
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    lab.break_fault("stale-fdb", "worker", "worker3");
     let stale = bundle("stale.tar.gz", &[]);
     let m = members(&stale);
     let report: serde_json::Value =

@@ -983,18 +983,7 @@ fn lab_cluster_status_names_the_culprit_and_equals_the_api_path() {
         "same report both ways (healthy)"
     );
 
-    let o = netdiag(&[
-        "lab",
-        "break",
-        "stale-fdb",
-        "--name",
-        &lab.name,
-        "--node",
-        "worker",
-        "--peer",
-        "worker3",
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    lab.break_fault("stale-fdb", "worker", "worker3");
     let stale = lab.cluster_json();
     assert_eq!(
         culprits(&stale),

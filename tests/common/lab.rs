@@ -69,6 +69,14 @@ impl Lab {
         serde_json::from_slice(&o.stdout).expect("node-status JSON")
     }
 
+    /// `lab break FAULT --node NODE --peer PEER`; fails the test when it fails.
+    pub fn break_fault(&self, fault: &str, node: &str, peer: &str) {
+        let o = netdiag(&[
+            "lab", "break", fault, "--name", &self.name, "--node", node, "--peer", peer,
+        ]);
+        assert!(o.status.success(), "lab break {fault}: {}", text(&o.stderr));
+    }
+
     /// `lab exec` of `cmd` in `target` (a node or a pod).
     pub fn exec(&self, target: &str, cmd: &[&str]) -> Output {
         let mut a = vec!["lab", "exec", "--name", &self.name, target, "--"];

@@ -111,18 +111,7 @@ fn lab_peers_health_a_break_within_two_refreshes_and_a_clean_quit() {
                 && p.lines().any(|l| l.contains("worker3") && l.contains('✓'))
         },
     );
-    let o = netdiag(&[
-        "lab",
-        "break",
-        "stale-fdb",
-        "--name",
-        &lab.name,
-        "--node",
-        "worker",
-        "--peer",
-        "worker3",
-    ]);
-    assert!(o.status.success(), "break: {}", text(&o.stderr));
+    lab.break_fault("stale-fdb", "worker", "worker3");
     // Two refreshes at 1 s, plus the time one collection takes.
     let took = tmux.wait("the broken peer", Duration::from_millis(3500), |p| {
         p.lines()

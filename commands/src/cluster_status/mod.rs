@@ -18,9 +18,9 @@ use futures::StreamExt as _;
 use netdiag_core::cluster::{
     self, ClusterReport, NodeDigest, NodeStatusSummary, RenderOptions, Unreachable,
 };
-use netdiag_core::{ClusterIntent, NodeState, Severity};
+use netdiag_core::{ClusterIntent, NodeState};
 
-use crate::cli::{ClusterStatusArgs, FailOn, ReportFormat, SourceArgs};
+use crate::cli::{ClusterStatusArgs, ReportFormat, SourceArgs};
 use crate::output;
 use crate::source::pods::{self, PodApi};
 
@@ -38,16 +38,7 @@ pub fn run(args: &ClusterStatusArgs, color: bool) -> Result<u8> {
         ReportFormat::Yaml => output::yaml(&report)?,
     };
     output::print(&text)?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    Ok(match (threshold, report.worst()) {
-        (Some(t), Some(w)) if w >= t => 1,
-        _ => 0,
-    })
+    Ok(args.fail_on.exit_code(report.worst()))
 }
 
 fn source_args(args: &ClusterStatusArgs) -> SourceArgs {
