@@ -57,9 +57,13 @@ trap 'rm -rf "$work"' EXIT
 # Seeds. Frames for the packet targets come from the committed captures; a real bundle (and its
 # manifest) is written by netdiag itself from a scenario.
 echo "== seeds"
-cargo run -q -p netdiag-parsers --example fuzz_seeds -- "$work/frames" testdata/pcap/*.pcap
+# Built with the whole workspace's features, as `cargo test --workspace` builds them, so that after
+# the tests (CI) nothing is compiled a second time (a `-p` build resolves other features and
+# rebuilt the dependencies, which once filled a CI machine's disk).
 target_dir=${CARGO_TARGET_DIR:-$root/target}
-if cargo build -q -p netdiag --bin netdiag; then
+cargo build -q --workspace --locked --examples --bins
+"$target_dir/debug/examples/fuzz_seeds" "$work/frames" testdata/pcap/*.pcap
+if [ -x "$target_dir/debug/netdiag" ]; then
   "$target_dir/debug/netdiag" bundle --from testdata/scenarios/vxlan-stale-fdb \
     -o "$work/bundle.tar.gz" >/dev/null
   gzip -dc "$work/bundle.tar.gz" >"$work/bundle.tar"
