@@ -89,6 +89,7 @@ seeds() {
     iproute2_fdb_text) echo $d/*/bridge-fdb*.txt $s/*/nodes/*/bridge-fdb*.txt ;;
     iproute2_fdb_json) echo $d/*/bridge-fdb*.json $s/*/nodes/*/bridge-fdb*.json ;;
     cluster_yaml) echo testdata/cluster/*.yaml testdata/cluster/bad/*.yaml $s/vxlan-stale-fdb/cluster/*.yaml $s/ipip-always/cluster/*.yaml ;;
+    cluster_yaml_fast) echo testdata/cluster/*.yaml testdata/cluster/bad/*.yaml $s/*/cluster/*.yaml testdata/real/*/cluster/*.yaml ;;
     cluster_json) echo testdata/cluster/*.json testdata/cluster/bad/*.json ;;
     netlink) echo testdata/netlink/*.bin ;;
     sysctl) echo "$work/sysctl.txt" ;;

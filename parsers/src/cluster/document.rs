@@ -39,7 +39,7 @@ pub(crate) struct Object<'v> {
 ///
 /// Booleans are YAML 1.2's (`true`/`false`) so that a node named `n` or `on` stays a name; fields
 /// that want a boolean still take the YAML 1.1 spellings (see `Cursor::boolean`).
-fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,
@@ -154,6 +154,15 @@ fn chunks(input: &str) -> Vec<Chunk<'_>> {
     out
 }
 
+/// The documents' texts of a YAML stream, as [`split_documents`] cuts them (tests, fuzzing).
+pub(crate) fn yaml_chunks(input: &str) -> Vec<&str> {
+    chunks(input)
+        .into_iter()
+        .filter(|c| c.explicit || c.text.lines().any(is_content))
+        .map(|c| c.text)
+        .collect()
+}
+
 fn split_yaml(input: &str) -> Result<Vec<Document>, ParseError> {
     let mut docs = Vec::new();
     let mut index = 0;
@@ -163,8 +172,13 @@ fn split_yaml(input: &str) -> Result<Vec<Document>, ParseError> {
             continue;
         }
         index += 1;
-        let value: Value = serde_saphyr::from_str_with_options(chunk.text, yaml_options())
-            .map_err(|e| yaml_error(&e, index, chunk.first_line))?;
+        // kubectl's and calicoctl's YAML through the fast reader; anything else, and every
+        // error, through serde-saphyr.
+        let value: Value = match super::fast_yaml::parse(chunk.text) {
+            Some(v) => v,
+            None => serde_saphyr::from_str_with_options(chunk.text, yaml_options())
+                .map_err(|e| yaml_error(&e, index, chunk.first_line))?,
+        };
         if !value.is_null() {
             docs.push(Document { index, value });
         }

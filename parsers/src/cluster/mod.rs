@@ -9,6 +9,7 @@
 
 mod configmap;
 mod document;
+mod fast_yaml;
 mod felix;
 mod installation;
 mod ipam;
@@ -27,6 +28,31 @@ use std::collections::HashMap;
 use crate::error::ParseError;
 use document::Object;
 use value::Ctx;
+
+/// For the differential fuzz target `cluster_yaml_fast`: `Err` when the fast YAML reader takes a
+/// document of `input` and its value is not the one serde-saphyr reads (or serde-saphyr refuses
+/// the document).
+#[doc(hidden)]
+pub fn fast_yaml_disagrees(input: &str) -> Result<(), String> {
+    for chunk in document::yaml_chunks(input) {
+        let Some(fast) = fast_yaml::parse(chunk) else {
+            continue;
+        };
+        match serde_saphyr::from_str_with_options::<serde_json::Value>(
+            chunk,
+            document::yaml_options(),
+        ) {
+            Ok(slow) if slow == fast => {}
+            Ok(slow) => return Err(format!("fast {fast} but serde-saphyr {slow} on {chunk:?}")),
+            Err(e) => {
+                return Err(format!(
+                    "fast {fast} but serde-saphyr refused {chunk:?}: {e}"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Parses one file's content (YAML, possibly multi-document `---`, or JSON; single objects or
 /// `kind: List` / `*List` kinds with `items`, as `kubectl get … -o yaml|json` and
