@@ -26,15 +26,26 @@ iproute="ip -n $ns -j route show table all >/dev/null && ip -n $ns -j neigh show
 netdiag="$nd node-status --netns $ns --from $dir --node node-0 -o json >/dev/null"
 netdiag_json="$nd node-status --netns $ns --from $dir/json --node node-0 -o json >/dev/null"
 collect="$nd show state --netns $ns -o json >/dev/null"
-if command -v hyperfine >/dev/null 2>&1; then
-  hyperfine -N --warmup 1 --runs 10 -i \
-    -n "iproute2 dump (ip -j route + ip -j neigh + bridge -j fdb)" "bash -c '$iproute'" \
-    -n "netdiag show state (collect only)" "bash -c '$collect'" \
-    -n "netdiag node-status, intent as YAML (collect + intent + diff)" "bash -c '$netdiag'" \
-    -n "netdiag node-status, intent as JSON (collect + intent + diff)" "bash -c '$netdiag_json'"
-else
-  for cmd in "$iproute" "$collect" "$netdiag" "$netdiag_json"; do
-    echo "== $cmd"
-    time (for _ in 1 2 3 4 5; do bash -c "$cmd" || true; done)
-  done
+# hyperfine (Debian's package; installed here as root when missing) times every command in the
+# same run; the ratios of issue 17's goals are printed from its medians.
+if ! command -v hyperfine >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
 fi
+if ! command -v hyperfine >/dev/null 2>&1; then
+  echo "scripts/bench-netns.sh: needs hyperfine (sudo apt-get install hyperfine)" >&2
+  exit 2
+fi
+hyperfine -N --warmup 1 --runs "${RUNS:-10}" -i --export-json "$dir/times.json" \
+  -n "iproute2 dump (ip -j route + ip -j neigh + bridge -j fdb)" "bash -c '$iproute'" \
+  -n "netdiag show state (collect only)" "bash -c '$collect'" \
+  -n "netdiag node-status, intent as YAML (collect + intent + diff)" "bash -c '$netdiag'" \
+  -n "netdiag node-status, intent as JSON (collect + intent + diff)" "bash -c '$netdiag_json'"
+python3 - "$dir/times.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+base = next(v for k, v in r.items() if k.startswith("iproute2"))
+print(f"ratios to the iproute2 dump (medians; {base * 1000:.0f} ms):")
+for name, goal in [("netdiag show state", 0.6), ("intent as YAML", 1.0), ("intent as JSON", 1.0)]:
+    k, v = next((k, v) for k, v in r.items() if name in k)
+    print(f"  {k:64} {v * 1000:6.0f} ms  {v / base:5.2f}  (goal <= {goal})")
+PY
