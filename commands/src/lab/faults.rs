@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use anyhow::{bail, Result};
 
-use super::plan::{Cmd, Encap, Plan, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI};
+use super::plan::{mesh_name, Cmd, Encap, Plan, BGP_AS, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI};
 use super::{lab_flag, name_flag, sh, NFT_TABLE};
 use crate::cli::{LabBreakArgs, LabFault};
 
@@ -33,6 +33,8 @@ struct Fault {
     undo: Vec<String>,
     /// The finding node-status should report on the broken node (None: invisible on the node).
     code: Option<&'static str>,
+    /// The node whose node-status shows it, when not the broken one (a fault in the fabric).
+    check_node: Option<String>,
 }
 
 pub fn inject(a: &LabBreakArgs) -> Result<u8> {
@@ -57,17 +59,21 @@ pub fn inject(a: &LabBreakArgs) -> Result<u8> {
     };
     let f = fault(&plan, a.fault, ni, pi)?;
     sh::run_all(&f.cmds)?;
+    let ran_bird = bird_actions(&plan, a.fault, pi)?;
     let n = &plan.nodes[ni];
+    let check_name = f.check_node.clone().unwrap_or_else(|| n.name.clone());
     let mut out = String::new();
     outln!(out, "broke {}: {}", n.name, f.what);
     for c in &f.cmds {
         outln!(out, "  ran   {}", c.join(" "));
     }
+    for r in &ran_bird {
+        outln!(out, "  ran   {r}");
+    }
     match f.code {
         Some(code) => outln!(out,
-            "  check netdiag node-status {} --node {}    # expect {code}",
+            "  check netdiag node-status {} --node {check_name}    # expect {code}",
             lab_flag(name),
-            n.name
         ),
         None => outln!(out,
             "  check netdiag node-status {} --node {}    # the node looks healthy: the fault is in the fabric",
@@ -81,6 +87,45 @@ pub fn inject(a: &LabBreakArgs) -> Result<u8> {
     outln!(out, "  or    netdiag lab heal{}", name_flag(name));
     crate::output::print(&out)?;
     Ok(0)
+}
+
+/// What the BIRD faults do to the lab's own BIRDs (after `cmds`): stop the peer's, restart it
+/// with another AS, or restart the cross-subnet sessions so the nft rule in the fabric bites now
+/// rather than at the hold timer (240 s). Returns the lines to print as "ran".
+fn bird_actions(plan: &Plan, fault: LabFault, pi: usize) -> Result<Vec<String>> {
+    let lab = &plan.params.name;
+    let r = &plan.nodes[pi];
+    Ok(match fault {
+        LabFault::BirdStopped => {
+            super::bird::stop(lab, &r.name);
+            vec![format!("kill <pid of {}'s bird> (SIGTERM, {})", r.name, super::bird::socket(lab, &r.name).display())]
+        }
+        LabFault::WrongAs => {
+            super::bird::stop(lab, &r.name);
+            super::bird::start(plan, pi, BGP_AS + 1)?;
+            vec![format!("restarted {}'s bird with `local as {}` (the cluster's AS is {BGP_AS})", r.name, BGP_AS + 1)]
+        }
+        LabFault::BgpBlocked => {
+            // Restart BIRD on the nodes outside the first node's subnet: their sessions across the
+            // fabric must reconnect, through the filter.
+            let first = plan.nodes[0].subnet();
+            let mut ran = Vec::new();
+            for (i, n) in plan.nodes.iter().enumerate().filter(|(_, n)| !first.contains(&n.ip)) {
+                super::bird::stop(lab, &n.name);
+                super::bird::start(plan, i, BGP_AS)?;
+                ran.push(format!("restarted {}'s bird (its sessions across the fabric reconnect through the filter)", n.name));
+            }
+            ran
+        }
+        _ => Vec::new(),
+    })
+}
+
+fn need_bird(plan: &Plan, fault: &str) -> Result<()> {
+    if !plan.bird_runs() {
+        bail!("{fault} needs a lab with real BIRD: `netdiag lab up --mode bgp`");
+    }
+    Ok(())
 }
 
 fn node_list(plan: &Plan) -> String {
@@ -156,6 +201,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     format!("bridge -n {ns} {fdb_ok}"),
                 ],
                 code: Some("VXLAN-FDB-STALE-DST"),
+                check_node: None,
             }
         }
         LabFault::MissingFdb => {
@@ -168,6 +214,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("bridge -n {ns} {fdb_ok}")],
                 code: Some("VXLAN-FDB-MISSING"),
+                check_node: None,
             }
         }
         LabFault::MissingNeigh => {
@@ -180,6 +227,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("neigh del {rtun} dev {VXLAN_DEV}"))],
                 undo: vec![format!("ip -n {ns} {neigh_ok}")],
                 code: Some("VXLAN-NEIGH-MISSING"),
+                check_node: None,
             }
         }
         LabFault::WrongNeighMac => {
@@ -194,6 +242,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("ip -n {ns} {neigh_ok}")],
                 code: Some("VXLAN-NEIGH-WRONG-MAC"),
+                check_node: None,
             }
         }
         LabFault::MissingRoute => Fault {
@@ -201,6 +250,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
             cmds: vec![ip(&format!("route del {}", block.cidr))],
             undo: vec![format!("ip -n {ns} route replace {route_ok}")],
             code: Some("ROUTE-MISSING"),
+                check_node: None,
         },
         LabFault::WrongRoute => {
             if plan.pools[block.pool].encap != Encap::Vxlan {
@@ -229,6 +279,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("route replace {wrong}"))],
                 undo: vec![format!("ip -n {ns} route replace {route_ok}")],
                 code: Some("ROUTE-WRONG-PATH"),
+                check_node: None,
             }
         }
         LabFault::WrongVni | LabFault::WrongPort => {
@@ -258,6 +309,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds,
                 undo: heal_only,
                 code: Some(code),
+                check_node: None,
             }
         }
         LabFault::TunnelDown => {
@@ -267,6 +319,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("link set {VXLAN_DEV} down"))],
                 undo: heal_only,
                 code: Some("VXLAN-DEVICE-DOWN"),
+                check_node: None,
             }
         }
         LabFault::Mtu => {
@@ -300,6 +353,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     .map(|p| format!("ip -n {ns} link set {} mtu {}", p.cali, plan.pod_mtu))
                     .collect(),
                 code: Some("MTU-POD-ABOVE-TUNNEL"),
+                check_node: None,
             }
         }
         LabFault::StaleBlackhole => {
@@ -319,6 +373,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("ip -n {ns} route del blackhole {stale}")],
                 code: Some("BLACKHOLE-STALE"),
+                check_node: None,
             }
         }
         LabFault::NodeIpChanged => {
@@ -337,6 +392,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ],
                 undo: heal_only,
                 code: Some("NODE-IP-NOT-LOCAL"),
+                check_node: None,
             }
         }
         LabFault::BlockedVxlan => {
@@ -365,6 +421,49 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     plan.fabric
                 )],
                 code: None,
+                check_node: None,
+            }
+        }
+        LabFault::BirdStopped => {
+            need_bird(plan, "bird-stopped")?;
+            Fault {
+                what: format!("{}'s BIRD is stopped (calico-node down there): {}'s session {} goes down and BIRD withdraws {}'s block {}", r.name, n.name, mesh_name(r.ip), r.name, block.cidr),
+                cmds: Vec::new(),
+                undo: heal_only,
+                code: Some("BGP-SESSION-DOWN"),
+                check_node: None,
+            }
+        }
+        LabFault::WrongAs => {
+            need_bird(plan, "wrong-as")?;
+            Fault {
+                what: format!("{}'s BIRD runs with AS {} while its peers expect {BGP_AS}: its sessions fail with \"Bad peer AS\"", r.name, BGP_AS + 1),
+                cmds: Vec::new(),
+                undo: heal_only,
+                code: Some("BGP-SESSION-DOWN"),
+                check_node: None,
+            }
+        }
+        LabFault::BgpBlocked => {
+            need_bird(plan, "bgp-blocked")?;
+            if !sh::have("nft") {
+                bail!("bgp-blocked needs nftables' `nft`: install the package nftables (apt-get install nftables)");
+            }
+            // The node outside the first subnet connects actively to the others (confd makes
+            // the session toward the higher address passive), so its sessions show the timeouts.
+            let first = plan.nodes[0].subnet();
+            let far = plan.nodes.iter().find(|x| !first.contains(&x.ip)).map(|x| x.name.clone());
+            Fault {
+                what: format!("nftables in the fabric ({}) drops BGP (TCP 179) between the subnets: the sessions across it cannot connect", plan.fabric),
+                cmds: vec![
+                    nft_cmd(plan, &format!("add table inet {NFT_TABLE}")),
+                    nft_cmd(plan, &format!("add chain inet {NFT_TABLE} forward {{ type filter hook forward priority 0 ; policy accept ; }}")),
+                    nft_cmd(plan, &format!("add rule inet {NFT_TABLE} forward tcp dport 179 drop")),
+                    nft_cmd(plan, &format!("add rule inet {NFT_TABLE} forward tcp sport 179 drop")),
+                ],
+                undo: vec![format!("ip netns exec {} nft delete table inet {NFT_TABLE}", plan.fabric)],
+                code: Some("BGP-SESSION-DOWN"),
+                check_node: far,
             }
         }
     })
