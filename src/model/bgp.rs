@@ -76,10 +76,15 @@ impl BirdProtocol {
 
     /// The peer type and address Calico encodes in the name (`Mesh_10_0_0_2` → mesh, 10.0.0.2;
     /// `Mesh_fd00__2` → fd00::2), as calicoctl's `bgpPeerRegex` reads it.
+    /// The neighbour address from `show protocols all` wins over the name's when both are known
+    /// (a bundle redacted by address rewrites the address, not the name's underscore form).
     pub fn calico_peer(&self) -> Option<(&str, IpAddr)> {
         let (kind, rest) = self.name.split_once('_')?;
         if !matches!(kind, "Mesh" | "Node" | "Global") {
             return None;
+        }
+        if let Some(ip) = self.neighbor {
+            return Some((kind, ip));
         }
         let ip = rest
             .replace('_', ".")

@@ -39,9 +39,11 @@ pub fn start(plan: &Plan, i: usize, local_as: u32) -> Result<()> {
     }
     let lab = &plan.params.name;
     let n = &plan.nodes[i];
-    std::fs::create_dir_all(dir(lab)).with_context(|| format!("cannot create {}", dir(lab).display()))?;
+    std::fs::create_dir_all(dir(lab))
+        .with_context(|| format!("cannot create {}", dir(lab).display()))?;
     let conf = config(lab, &n.name);
-    std::fs::write(&conf, plan.bird_config(i, local_as)).with_context(|| format!("cannot write {}", conf.display()))?;
+    std::fs::write(&conf, plan.bird_config(i, local_as))
+        .with_context(|| format!("cannot write {}", conf.display()))?;
     let p = |x: PathBuf| x.display().to_string();
     sh::run(&vec![
         "ip".into(),
@@ -65,10 +67,17 @@ pub fn start_all(plan: &Plan) -> Result<()> {
 /// The pid of `node`'s BIRD, if it runs: the pid file's, and only when that process is a `bird`
 /// whose command line names this lab's socket (a stale pid file never signals a stranger).
 fn pid_of(lab: &str, node: &str) -> Option<i32> {
-    let pid: i32 = std::fs::read_to_string(pidfile(lab, node)).ok()?.trim().parse().ok()?;
+    let pid: i32 = std::fs::read_to_string(pidfile(lab, node))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     let sock = socket(lab, node).display().to_string();
-    let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
     let is_bird = args.first().is_some_and(|a| a.ends_with("bird"));
     (is_bird && args.iter().any(|a| *a == sock)).then_some(pid)
 }
@@ -79,17 +88,24 @@ pub fn stop(lab: &str, node: &str) -> bool {
     let Some(pid) = pid_of(lab, node) else {
         return false;
     };
-    let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg(pid.to_string())
+        .status();
     let t = Instant::now();
-    while std::path::Path::new(&format!("/proc/{pid}")).exists() && t.elapsed() < Duration::from_secs(5) {
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && t.elapsed() < Duration::from_secs(5)
+    {
         // A zombie (its parent is gone) counts as exited.
         if std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z ")) {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    if std::path::Path::new(&format!("/proc/{pid}/cmdline")).exists() && pid_of(lab, node).is_some() {
-        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    if std::path::Path::new(&format!("/proc/{pid}/cmdline")).exists() && pid_of(lab, node).is_some()
+    {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
     }
     let _ = std::fs::remove_file(pidfile(lab, node));
     let _ = std::fs::remove_file(socket(lab, node));
@@ -103,7 +119,12 @@ pub fn stop_all(lab: &str) -> usize {
     };
     let nodes: Vec<String> = rd
         .flatten()
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".pid").map(str::to_string))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".pid")
+                .map(str::to_string)
+        })
         .collect();
     nodes.iter().filter(|n| stop(lab, n)).count()
 }
@@ -126,7 +147,13 @@ pub fn wait_established(plan: &Plan, limit: Duration) -> Result<usize> {
                 if p.established() {
                     up += 1;
                 } else {
-                    down.push(format!("{} {} {} {}", n.name, p.name, p.session_state(), p.last_error.clone().unwrap_or_default()));
+                    down.push(format!(
+                        "{} {} {} {}",
+                        n.name,
+                        p.name,
+                        p.session_state(),
+                        p.last_error.clone().unwrap_or_default()
+                    ));
                 }
             }
         }
@@ -136,7 +163,11 @@ pub fn wait_established(plan: &Plan, limit: Duration) -> Result<usize> {
             return Ok(up);
         }
         if t.elapsed() > limit {
-            bail!("BIRD sessions not Established after {}s: {}", limit.as_secs(), down.join("; "));
+            bail!(
+                "BIRD sessions not Established after {}s: {}",
+                limit.as_secs(),
+                down.join("; ")
+            );
         }
         std::thread::sleep(Duration::from_millis(250));
     }

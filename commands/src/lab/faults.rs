@@ -7,7 +7,9 @@ use std::net::Ipv4Addr;
 
 use anyhow::{bail, Result};
 
-use super::plan::{mesh_name, Cmd, Encap, Plan, BGP_AS, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI};
+use super::plan::{
+    mesh_name, Cmd, Encap, Plan, BGP_AS, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI,
+};
 use super::{lab_flag, name_flag, sh, NFT_TABLE};
 use crate::cli::{LabBreakArgs, LabFault};
 
@@ -98,19 +100,32 @@ fn bird_actions(plan: &Plan, fault: LabFault, pi: usize) -> Result<Vec<String>> 
     Ok(match fault {
         LabFault::BirdStopped => {
             super::bird::stop(lab, &r.name);
-            vec![format!("kill <pid of {}'s bird> (SIGTERM, {})", r.name, super::bird::socket(lab, &r.name).display())]
+            vec![format!(
+                "kill <pid of {}'s bird> (SIGTERM, {})",
+                r.name,
+                super::bird::socket(lab, &r.name).display()
+            )]
         }
         LabFault::WrongAs => {
             super::bird::stop(lab, &r.name);
             super::bird::start(plan, pi, BGP_AS + 1)?;
-            vec![format!("restarted {}'s bird with `local as {}` (the cluster's AS is {BGP_AS})", r.name, BGP_AS + 1)]
+            vec![format!(
+                "restarted {}'s bird with `local as {}` (the cluster's AS is {BGP_AS})",
+                r.name,
+                BGP_AS + 1
+            )]
         }
         LabFault::BgpBlocked => {
             // Restart BIRD on the nodes outside the first node's subnet: their sessions across the
             // fabric must reconnect, through the filter.
             let first = plan.nodes[0].subnet();
             let mut ran = Vec::new();
-            for (i, n) in plan.nodes.iter().enumerate().filter(|(_, n)| !first.contains(&n.ip)) {
+            for (i, n) in plan
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !first.contains(&n.ip))
+            {
                 super::bird::stop(lab, &n.name);
                 super::bird::start(plan, i, BGP_AS)?;
                 ran.push(format!("restarted {}'s bird (its sessions across the fabric reconnect through the filter)", n.name));
@@ -250,7 +265,7 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
             cmds: vec![ip(&format!("route del {}", block.cidr))],
             undo: vec![format!("ip -n {ns} route replace {route_ok}")],
             code: Some("ROUTE-MISSING"),
-                check_node: None,
+            check_node: None,
         },
         LabFault::WrongRoute => {
             if plan.pools[block.pool].encap != Encap::Vxlan {
@@ -452,7 +467,11 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
             // The node outside the first subnet connects actively to the others (confd makes
             // the session toward the higher address passive), so its sessions show the timeouts.
             let first = plan.nodes[0].subnet();
-            let far = plan.nodes.iter().find(|x| !first.contains(&x.ip)).map(|x| x.name.clone());
+            let far = plan
+                .nodes
+                .iter()
+                .find(|x| !first.contains(&x.ip))
+                .map(|x| x.name.clone());
             Fault {
                 what: format!("nftables in the fabric ({}) drops BGP (TCP 179) between the subnets: the sessions across it cannot connect", plan.fabric),
                 cmds: vec![

@@ -629,7 +629,11 @@ impl Plan {
     /// address as confd's bgp_processor.go does). `local_as` differs only for the wrong-as fault.
     pub fn bird_config(&self, i: usize, local_as: u32) -> String {
         let n = &self.nodes[i];
-        let own: Vec<&Block> = n.blocks.iter().filter(|b| self.pools[b.pool].encap == Encap::None).collect();
+        let own: Vec<&Block> = n
+            .blocks
+            .iter()
+            .filter(|b| self.pools[b.pool].encap == Encap::None)
+            .collect();
         let mut c = format!(
             "# netdiag lab {lab}, node {name}: modelled on Calico's confd BIRD templates\n\
 router id {ip};\n\
@@ -645,7 +649,10 @@ protocol direct {{ ipv4; interface -\"cali*\", -\"kube-ipvs*\", \"*\"; }}\n",
         }
         c.push_str("}\nfunction calico_aggr() {\n");
         for b in &own {
-            c.push_str(&format!("  if ( net = {0} ) then {{ accept; }}\n  if ( net ~ {0} ) then {{ reject; }}\n", b.cidr));
+            c.push_str(&format!(
+                "  if ( net = {0} ) then {{ accept; }}\n  if ( net ~ {0} ) then {{ reject; }}\n",
+                b.cidr
+            ));
         }
         c.push_str("}\nfunction calico_export_to_bgp_peers() {\n  calico_aggr();\n");
         for p in self.pools.iter().filter(|p| p.encap == Encap::None) {
@@ -777,7 +784,10 @@ mod tests {
         let p = Plan::new(&params(LabMode::Bgp));
         assert!(p.bird_runs());
         let routes: Vec<String> = p.node_route_cmds(1).iter().map(|c| c.join(" ")).collect();
-        assert!(routes.iter().all(|r| !r.contains("proto bird")), "{routes:?}");
+        assert!(
+            routes.iter().all(|r| !r.contains("proto bird")),
+            "{routes:?}"
+        );
         let c = p.bird_config(1, BGP_AS);
         assert!(c.contains("route 192.168.2.0/26 blackhole;"), "{c}");
         assert!(c.contains("protocol bgp Mesh_10_10_20_13 from bgp_template {\n  neighbor 10.10.20.13 as 64512;\n  source address 10.10.10.11;\n  multihop;\n  passive on;\n}"), "{c}");

@@ -60,13 +60,27 @@ pub fn collect(socket: &Path) -> BgpState {
         unavailable: Some(why),
         ..BgpState::default()
     };
-    let raw = match read_raw(socket) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("{e:#}")),
+    match read_raw(socket) {
+        Ok(raw) => parse(socket, &raw),
+        Err(e) => fail(format!("{e:#}")),
+    }
+}
+
+/// The BGP state in replies read from `socket`.
+pub fn parse(socket: &Path, raw: &Raw) -> BgpState {
+    let source = format!("socket {}", socket.display());
+    let fail = |why: String| BgpState {
+        source: source.clone(),
+        unavailable: Some(why),
+        ..BgpState::default()
     };
     let (version, protocols) = match netdiag_parsers::bird::parse_protocols(&raw.protocols) {
         Ok(p) => p,
-        Err(e) => return fail(format!("BIRD's `show protocols all` reply did not parse: {e}")),
+        Err(e) => {
+            return fail(format!(
+                "BIRD's `show protocols all` reply did not parse: {e}"
+            ))
+        }
     };
     let routes = netdiag_parsers::bird::parse_routes(&raw.routes).ok();
     BgpState {
@@ -93,12 +107,23 @@ pub fn read_raw(socket: &Path) -> Result<Raw> {
     stream.set_write_timeout(Some(TIMEOUT))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let greeting = reply(&mut reader, socket)?;
-    let protocols = format!("{greeting}{}", ask(&stream, &mut reader, socket, "show protocols all")?);
-    let routes = format!("{greeting}{}", ask(&stream, &mut reader, socket, "show route")?);
+    let protocols = format!(
+        "{greeting}{}",
+        ask(&stream, &mut reader, socket, "show protocols all")?
+    );
+    let routes = format!(
+        "{greeting}{}",
+        ask(&stream, &mut reader, socket, "show route")?
+    );
     Ok(Raw { protocols, routes })
 }
 
-fn ask(mut stream: &UnixStream, reader: &mut BufReader<UnixStream>, socket: &Path, cmd: &str) -> Result<String> {
+fn ask(
+    mut stream: &UnixStream,
+    reader: &mut BufReader<UnixStream>,
+    socket: &Path,
+    cmd: &str,
+) -> Result<String> {
     // Read-only by construction: only `show` commands leave this function.
     if !cmd.starts_with("show ") {
         bail!("refusing to send {cmd:?} to BIRD: netdiag only reads");
@@ -114,15 +139,23 @@ fn reply(reader: &mut BufReader<UnixStream>, socket: &Path) -> Result<String> {
     let mut out = String::new();
     loop {
         let mut line = String::new();
-        let n = reader
-            .read_line(&mut line)
-            .with_context(|| format!("no complete answer from BIRD's socket {} within {}s", socket.display(), TIMEOUT.as_secs()))?;
+        let n = reader.read_line(&mut line).with_context(|| {
+            format!(
+                "no complete answer from BIRD's socket {} within {}s",
+                socket.display(),
+                TIMEOUT.as_secs()
+            )
+        })?;
         if n == 0 {
             bail!("BIRD closed its socket {} mid-reply", socket.display());
         }
         out.push_str(&line);
         if out.len() > MAX_REPLY {
-            bail!("BIRD's reply on {} exceeds {} MiB: refused", socket.display(), MAX_REPLY >> 20);
+            bail!(
+                "BIRD's reply on {} exceeds {} MiB: refused",
+                socket.display(),
+                MAX_REPLY >> 20
+            );
         }
         let b = line.as_bytes();
         if b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] != b'-' {

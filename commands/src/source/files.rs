@@ -218,13 +218,21 @@ pub fn load_node_bird(ndir: &Path) -> Result<Option<netdiag_core::model::BgpStat
     if !path.is_file() {
         return Ok(None);
     }
-    let parsed = netdiag_parsers::bird::parse_protocols(&read(&path)?)
-        .map_err(|e| anyhow::anyhow!("{}; fix or remove the file", e.in_file(path.display().to_string())))?;
+    let parsed = netdiag_parsers::bird::parse_protocols(&read(&path)?).map_err(|e| {
+        anyhow::anyhow!(
+            "{}; fix or remove the file",
+            e.in_file(path.display().to_string())
+        )
+    })?;
     let rpath = ndir.join("bird-routes.txt");
     let routes = if rpath.is_file() {
         Some(
-            netdiag_parsers::bird::parse_routes(&read(&rpath)?)
-                .map_err(|e| anyhow::anyhow!("{}; fix or remove the file", e.in_file(rpath.display().to_string())))?,
+            netdiag_parsers::bird::parse_routes(&read(&rpath)?).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}; fix or remove the file",
+                    e.in_file(rpath.display().to_string())
+                )
+            })?,
         )
     } else {
         None
