@@ -70,7 +70,12 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
     if mesh_on {
         missing_sessions(ctx, &mesh, &bgp.source, out);
     }
-    for (p, ip) in &mesh {
+    // With only this node's Node in the intent, every session lacks "its" Node: not judged.
+    let peers_known = !ctx.peers_not_collected();
+    if !peers_known {
+        out.unknown("BGP sessions without a Node: the intent holds only this node's Node, so sessions are not matched to peers");
+    }
+    for (p, ip) in mesh.iter().filter(|_| peers_known) {
         if node_with_ip(ctx, *ip).is_none() {
             out.push(
                 Finding::new(Code::BgpSessionNoNode, format!("bgp {}", p.name))
@@ -80,8 +85,10 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
             );
         }
     }
-    if ctx.blocks_known_v4 {
+    if ctx.blocks_known_v4 && !ctx.intent.pools.is_empty() {
         imported_routes(ctx, bgp, &mesh, out);
+    } else {
+        out.unknown("BGP routes: the intent lacks the IP pools or the blocks, so the routes each session imports are not compared with the peers' blocks");
     }
 }
 
@@ -112,6 +119,8 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
         format!("the peers disagree on the AS number ({}): every Node uses BGPConfiguration's asNumber unless its spec.bgp.asNumber overrides it; compare `calicoctl get nodes -o wide` and `calicoctl get bgpconfiguration default -o yaml`", as_pair(p))
     } else if lower.contains("administrative shutdown") || lower.contains("connection refused") {
         "the peer's BIRD is not running or not listening on TCP 179 (calico-node stopped, restarting or crashed there): check `kubectl -n calico-system get pods -o wide` and the peer's calico-node logs".to_string()
+    } else if lower.contains("no route to host") || lower.contains("network is unreachable") {
+        "the peer's address does not answer at all (no route to host): the node is gone, down or off the network, or its Node's BGP address is stale".to_string()
     } else if state.eq_ignore_ascii_case("connect")
         || state.eq_ignore_ascii_case("active")
         || lower.contains("timed out")
@@ -151,7 +160,7 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
 
 fn as_pair(p: &BirdProtocol) -> String {
     match (p.local_as, p.neighbor_as) {
-        (Some(l), Some(n)) => format!("this node's BIRD uses local AS {l} and expects {n}"),
+        (Some(l), Some(n)) => format!("this node's BIRD has local AS {l} and expects the peer to have {n}; the peer's OPEN said otherwise"),
         _ => "see the last error".to_string(),
     }
 }
