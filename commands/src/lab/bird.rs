@@ -79,7 +79,7 @@ fn pid_of(lab: &str, node: &str) -> Option<i32> {
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
     let is_bird = args.first().is_some_and(|a| a.ends_with("bird"));
-    (is_bird && args.iter().any(|a| *a == sock)).then_some(pid)
+    (is_bird && args.contains(&sock)).then_some(pid)
 }
 
 /// Stops `node`'s BIRD (SIGTERM: BIRD tells its peers "administrative shutdown", as
