@@ -107,10 +107,7 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
         let rest = p.info.split_once(' ').map(|(_, r)| r.trim().to_string());
         rest.filter(|r| !r.is_empty())
     });
-    let ip = p
-        .calico_peer()
-        .map(|(_, ip)| ip)
-        .or(p.neighbor);
+    let ip = p.calico_peer().map(|(_, ip)| ip).or(p.neighbor);
     let node = ip.and_then(|ip| node_with_ip(ctx, ip));
     let lower = err.as_deref().unwrap_or("").to_ascii_lowercase();
     let hint = if lower.contains("bad peer as")

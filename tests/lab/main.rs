@@ -588,6 +588,59 @@ fn bgp_lab_runs_real_bird_and_node_status_names_each_session_fault() {
             actual.iter().any(|a| a.contains(want)),
             "{fault}: node-status on {node} must name the session with {want:?}: {actual:?}"
         );
+        if fault == "bird-stopped" {
+            // A bundle keeps BIRD's replies; read back (also redacted) it names the same session.
+            let dir = tempfile::tempdir().expect("tmp");
+            for redact in [None, Some("ips")] {
+                let file = dir.path().join(format!("b{}.tar.gz", redact.is_some()));
+                let file = file.to_str().expect("utf8");
+                let mut a = vec!["bundle", "--lab", &lab.name, "--node", node, "-o", file];
+                if let Some(r) = redact {
+                    a.extend(["--redact", r]);
+                }
+                let o = netdiag(&a);
+                assert!(o.status.success(), "bundle: {}", text(&o.stderr));
+                let o = netdiag(&[
+                    "node-status",
+                    "--from",
+                    file,
+                    "-o",
+                    "json",
+                    "--fail-on",
+                    "never",
+                ]);
+                assert!(
+                    o.status.success(),
+                    "node-status --from bundle: {}",
+                    text(&o.stderr)
+                );
+                let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+                let codes: Vec<&str> = v["findings"]
+                    .as_array()
+                    .expect("findings")
+                    .iter()
+                    .filter_map(|f| f["code"].as_str())
+                    .collect();
+                assert!(
+                    codes.contains(&"BGP-SESSION-DOWN"),
+                    "bundle (redact {redact:?}): {codes:?}"
+                );
+                assert!(
+                    !codes.contains(&"BGP-SESSION-NO-NODE"),
+                    "bundle (redact {redact:?}): {codes:?}"
+                );
+                let member = format!("nodes/{node}/bird-protocols.txt");
+                let o = Command::new("tar")
+                    .args(["-xOzf", file, &member])
+                    .output()
+                    .expect("tar");
+                let bird = text(&o.stdout);
+                assert!(bird.contains("Mesh_"), "{member} in the bundle: {bird}");
+                // Redacted, the address is gone in both its forms (dotted and BIRD's underscores).
+                let leaked = bird.contains("10_10_20_13") || bird.contains("10.10.20.13");
+                assert_eq!(leaked, redact.is_none(), "redact {redact:?}: {bird}");
+            }
+        }
         // The fabric still routes pod CIDRs (the ToR stand-in), so pods keep talking: the trace
         // and its probe must agree on that.
         let (verdict, agrees, v) = lab.trace_agrees("worker-p1", "worker3-p1");

@@ -204,7 +204,11 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
                 ));
             }
             Err(e) => {
-                c.failures.push(fail("bird", format!("{e:#}")));
+                // No socket at all is a node without BIRD (VXLAN-only): the report's "not
+                // checked" says so where it matters; a socket that does not answer is a failure.
+                if socket.exists() {
+                    c.failures.push(fail("bird", format!("{e:#}")));
+                }
                 state.bgp = Some(netdiag_core::model::BgpState {
                     source: format!("socket {}", socket.display()),
                     unavailable: Some(format!("{e:#}")),
