@@ -504,6 +504,15 @@ mod tests {
         assert_eq!(rs[2].protocol, "static_bgp");
     }
 
+    proptest::proptest! {
+        /// Any text, coded or not: an answer or an error, never a panic.
+        #[test]
+        fn any_text_parses_or_errs(s in "(([0-9]{4}[- ])?[ -~\t]{0,40}\n){0,12}") {
+            let _ = parse_protocols(&s);
+            let _ = parse_routes(&s);
+        }
+    }
+
     #[test]
     fn bad_input_is_one_error_with_a_line() {
         let e =
