@@ -116,6 +116,8 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
         format!("the peers disagree on the AS number ({}): every Node uses BGPConfiguration's asNumber unless its spec.bgp.asNumber overrides it; compare `calicoctl get nodes -o wide` and `calicoctl get bgpconfiguration default -o yaml`", as_pair(p))
     } else if lower.contains("administrative shutdown") || lower.contains("connection refused") {
         "the peer's BIRD is not running or not listening on TCP 179 (calico-node stopped, restarting or crashed there): check `kubectl -n calico-system get pods -o wide` and the peer's calico-node logs".to_string()
+    } else if p.state == "down" {
+        "BIRD has the session switched off (`birdc disable`, or `disabled` in bird.cfg): `birdc enable` it, or let confd rewrite bird.cfg (restart calico-node)".to_string()
     } else if lower.contains("no route to host") || lower.contains("network is unreachable") {
         "the peer's address does not answer at all (no route to host): the node is gone, down or off the network, or its Node's BGP address is stale".to_string()
     } else if state.eq_ignore_ascii_case("connect")

@@ -260,6 +260,24 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 check_node: None,
             }
         }
+        // With real BIRD a route deleted by hand comes back at its next kernel scan (2 s): the
+        // route goes the way it goes in a cluster, by BIRD losing the session to the peer.
+        LabFault::MissingRoute if plan.bird_runs() => {
+            let sock = super::bird::socket(&plan.params.name, &n.name)
+                .display()
+                .to_string();
+            let proto = mesh_name(r.ip);
+            Fault {
+                what: format!(
+                    "disabled {}'s BGP session {proto} to {}: BIRD withdraws {}'s block {}",
+                    n.name, r.name, r.name, block.cidr
+                ),
+                cmds: vec![cmd(&format!("birdc -s {sock} disable {proto}"))],
+                undo: vec![format!("birdc -s {sock} enable {proto}")],
+                code: Some("ROUTE-MISSING"),
+                check_node: None,
+            }
+        }
         LabFault::MissingRoute => Fault {
             what: format!("deleted the route to {}'s block {}", r.name, block.cidr),
             cmds: vec![ip(&format!("route del {}", block.cidr))],
