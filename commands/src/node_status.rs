@@ -20,9 +20,11 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     let mut report = report_with_bird(&opened.args, socket.as_deref())?;
     if let (Some(b), Some(file)) = (&opened.bundle, args.source.from_path()) {
         // Name the bundle, not the temporary directory it was unpacked into.
-        report.source = report
-            .source
-            .replace(&b.path().display().to_string(), &file.display().to_string());
+        let (tmp, file) = (b.path().display().to_string(), file.display().to_string());
+        report.source = report.source.replace(&tmp, &file);
+        if let Some(bgp) = report.bgp.as_mut() {
+            bgp.source = bgp.source.replace(&tmp, &file);
+        }
     }
     let text = match args.output {
         ReportFormat::Text => render_text(

@@ -29,6 +29,7 @@ use ipnet::IpNet;
 use super::{Context, Outcome};
 use crate::finding::{Code, Finding};
 use crate::model::{BgpState, BirdProtocol};
+use crate::report::{BgpSessionSummary, BgpSummary};
 
 pub fn check(ctx: &Context, out: &mut Outcome) {
     if !ctx.backend.bird() {
@@ -90,6 +91,38 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
     } else {
         out.unknown("BGP routes: the intent lacks the IP pools or the blocks, so the routes each session imports are not compared with the peers' blocks");
     }
+}
+
+/// The sessions for the report's summary (what `calicoctl node status` prints: peer, state,
+/// since, info), when BIRD was read on a BIRD node.
+pub fn summary(ctx: &Context) -> Option<BgpSummary> {
+    let bgp = ctx.state.bgp.as_ref().filter(|b| b.unavailable.is_none())?;
+    if !ctx.backend.bird() {
+        return None;
+    }
+    let sessions = bgp
+        .protocols
+        .iter()
+        .filter(|p| p.is_bgp())
+        .map(|p| {
+            let ip = p.calico_peer().map(|(_, ip)| ip).or(p.neighbor);
+            BgpSessionSummary {
+                name: p.name.clone(),
+                peer: ip.and_then(|ip| node_with_ip(ctx, ip)).map(str::to_string),
+                neighbor: ip.map(|i| i.to_string()),
+                state: p.state.clone(),
+                bgp_state: p.session_state().to_string(),
+                since: p.since.clone(),
+                last_error: p.last_error.clone(),
+                routes_imported: p.routes_imported,
+            }
+        })
+        .collect();
+    Some(BgpSummary {
+        source: bgp.source.clone(),
+        version: bgp.version.clone(),
+        sessions,
+    })
 }
 
 /// The Node (other than this one) whose BGP IPv4 address is `ip`.

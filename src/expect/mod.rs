@@ -32,6 +32,7 @@ use crate::finding::{Code, Finding};
 use crate::model::{ClusterIntent, NodeState};
 use crate::report::{Checked, Report};
 
+pub use bgp::summary as bgp_summary;
 pub use context::{vtep_mac as vtep_mac_for, BackendInfo, BackendOrigin, Context, Peer, PeerPath};
 pub use local::{check_local, IntentGap};
 pub use routes::{ExpectedRoute, RoutePath};

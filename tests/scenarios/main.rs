@@ -61,6 +61,12 @@ fn run(dir: &Path) -> Outcome {
         files::load_state(dir, &nodes[0]).unwrap_or_else(|e| panic!("{name}: state: {e:#}"));
     // The checkout's absolute path differs between machines; snapshots show the repo-relative one.
     state.source = format!("files testdata/scenarios/{name}/nodes/{}", nodes[0]);
+    if let Some(b) = state.bgp.as_mut() {
+        b.source = format!(
+            "file testdata/scenarios/{name}/nodes/{}/bird-protocols.txt",
+            nodes[0]
+        );
+    }
     let node = expect::pick_node(&intent, &state, None).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(node, nodes[0], "{name}: the node is found by its addresses");
     let report = expect::check(&intent, &state, &node).unwrap_or_else(|e| panic!("{name}: {e}"));
