@@ -102,6 +102,12 @@ pub struct BgpSessionSummary {
     pub routes_imported: Option<u32>,
 }
 
+impl BgpSessionSummary {
+    pub fn established(&self) -> bool {
+        self.state == "up" && self.bgp_state.eq_ignore_ascii_case("established")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub error: usize,

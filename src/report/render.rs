@@ -119,11 +119,7 @@ pub fn render_text(r: &Report, opts: RenderOptions) -> String {
         );
     }
     if let Some(b) = &r.bgp {
-        let up = b
-            .sessions
-            .iter()
-            .filter(|x| x.state == "up" && x.bgp_state.eq_ignore_ascii_case("established"))
-            .count();
+        let up = b.sessions.iter().filter(|x| x.established()).count();
         let _ = writeln!(
             s,
             "{} {} session{} ({up} Established)  {}{}",
@@ -137,8 +133,8 @@ pub fn render_text(r: &Report, opts: RenderOptions) -> String {
             b.source
         );
         let list_all = opts.all_peers || b.sessions.len() <= PEER_LIST_LIMIT;
-        for x in b.sessions.iter().filter(|x| list_all || x.state != "up") {
-            let ok = x.state == "up" && x.bgp_state.eq_ignore_ascii_case("established");
+        for x in b.sessions.iter().filter(|x| list_all || !x.established()) {
+            let ok = x.established();
             let mark = if ok {
                 p.ok("✓")
             } else {

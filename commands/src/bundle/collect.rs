@@ -209,11 +209,7 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
                 if socket.exists() {
                     c.failures.push(fail("bird", format!("{e:#}")));
                 }
-                state.bgp = Some(netdiag_core::model::BgpState {
-                    source: format!("socket {}", socket.display()),
-                    unavailable: Some(format!("{e:#}")),
-                    ..Default::default()
-                });
+                state.bgp = Some(source::bird::unavailable(&socket, format!("{e:#}")));
             }
         }
     }

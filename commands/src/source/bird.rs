@@ -54,26 +54,24 @@ pub fn socket_for(source: &SourceArgs, flag: Option<&Path>) -> Option<PathBuf> {
 /// The BGP state behind `socket`, or why it could not be read (never an error: a node without
 /// BIRD, or without access to its socket, is reported as "not checked").
 pub fn collect(socket: &Path) -> BgpState {
-    let source = format!("socket {}", socket.display());
-    let fail = |why: String| BgpState {
-        source: source.clone(),
-        unavailable: Some(why),
-        ..BgpState::default()
-    };
     match read_raw(socket) {
         Ok(raw) => parse(socket, &raw),
-        Err(e) => fail(format!("{e:#}")),
+        Err(e) => unavailable(socket, format!("{e:#}")),
+    }
+}
+
+/// No BGP state from `socket`, and why.
+pub fn unavailable(socket: &Path, why: String) -> BgpState {
+    BgpState {
+        source: format!("socket {}", socket.display()),
+        unavailable: Some(why),
+        ..BgpState::default()
     }
 }
 
 /// The BGP state in replies read from `socket`.
 pub fn parse(socket: &Path, raw: &Raw) -> BgpState {
-    let source = format!("socket {}", socket.display());
-    let fail = |why: String| BgpState {
-        source: source.clone(),
-        unavailable: Some(why),
-        ..BgpState::default()
-    };
+    let fail = |why: String| unavailable(socket, why);
     let (version, protocols) = match netdiag_parsers::bird::parse_protocols(&raw.protocols) {
         Ok(p) => p,
         Err(e) => {
@@ -84,7 +82,7 @@ pub fn parse(socket: &Path, raw: &Raw) -> BgpState {
     };
     let routes = netdiag_parsers::bird::parse_routes(&raw.routes).ok();
     BgpState {
-        source,
+        source: format!("socket {}", socket.display()),
         unavailable: None,
         version,
         protocols,
