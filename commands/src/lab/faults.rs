@@ -35,8 +35,6 @@ struct Fault {
     undo: Vec<String>,
     /// The finding node-status should report on the broken node (None: invisible on the node).
     code: Option<&'static str>,
-    /// The node whose node-status shows it, when not the broken one (a fault in the fabric).
-    check_node: Option<String>,
 }
 
 pub fn inject(a: &LabBreakArgs) -> Result<u8> {
@@ -63,7 +61,11 @@ pub fn inject(a: &LabBreakArgs) -> Result<u8> {
     sh::run_all(&f.cmds)?;
     let ran_bird = bird_actions(&plan, a.fault, pi)?;
     let n = &plan.nodes[ni];
-    let check_name = f.check_node.clone().unwrap_or_else(|| n.name.clone());
+    // bgp-blocked is in the fabric: the far subnet's node, which connects actively, shows it.
+    let check_name = match a.fault {
+        LabFault::BgpBlocked => far_node(&plan).unwrap_or(&n.name).to_string(),
+        _ => n.name.clone(),
+    };
     let mut out = String::new();
     outln!(out, "broke {}: {}", n.name, f.what);
     for c in &f.cmds {
@@ -134,6 +136,16 @@ fn bird_actions(plan: &Plan, fault: LabFault, pi: usize) -> Result<Vec<String>> 
         }
         _ => Vec::new(),
     })
+}
+
+/// The first node outside the first node's subnet: it connects actively to the others (confd
+/// makes the session toward the higher address passive), so its sessions show a blocked fabric.
+fn far_node(plan: &Plan) -> Option<&str> {
+    let first = plan.nodes.first()?.subnet();
+    plan.nodes
+        .iter()
+        .find(|x| !first.contains(&x.ip))
+        .map(|x| x.name.as_str())
 }
 
 fn need_bird(plan: &Plan, fault: &str) -> Result<()> {
@@ -216,7 +228,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     format!("bridge -n {ns} {fdb_ok}"),
                 ],
                 code: Some("VXLAN-FDB-STALE-DST"),
-                check_node: None,
             }
         }
         LabFault::MissingFdb => {
@@ -229,7 +240,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("bridge -n {ns} {fdb_ok}")],
                 code: Some("VXLAN-FDB-MISSING"),
-                check_node: None,
             }
         }
         LabFault::MissingNeigh => {
@@ -242,7 +252,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("neigh del {rtun} dev {VXLAN_DEV}"))],
                 undo: vec![format!("ip -n {ns} {neigh_ok}")],
                 code: Some("VXLAN-NEIGH-MISSING"),
-                check_node: None,
             }
         }
         LabFault::WrongNeighMac => {
@@ -257,7 +266,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("ip -n {ns} {neigh_ok}")],
                 code: Some("VXLAN-NEIGH-WRONG-MAC"),
-                check_node: None,
             }
         }
         // With real BIRD a route deleted by hand comes back at its next kernel scan (2 s): the
@@ -275,7 +283,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![cmd(&format!("birdc -s {sock} disable {proto}"))],
                 undo: vec![format!("birdc -s {sock} enable {proto}")],
                 code: Some("ROUTE-MISSING"),
-                check_node: None,
             }
         }
         LabFault::MissingRoute => Fault {
@@ -283,7 +290,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
             cmds: vec![ip(&format!("route del {}", block.cidr))],
             undo: vec![format!("ip -n {ns} route replace {route_ok}")],
             code: Some("ROUTE-MISSING"),
-            check_node: None,
         },
         LabFault::WrongRoute => {
             if plan.pools[block.pool].encap != Encap::Vxlan {
@@ -312,7 +318,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("route replace {wrong}"))],
                 undo: vec![format!("ip -n {ns} route replace {route_ok}")],
                 code: Some("ROUTE-WRONG-PATH"),
-                check_node: None,
             }
         }
         LabFault::WrongVni | LabFault::WrongPort => {
@@ -342,7 +347,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds,
                 undo: heal_only,
                 code: Some(code),
-                check_node: None,
             }
         }
         LabFault::TunnelDown => {
@@ -352,7 +356,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: vec![ip(&format!("link set {VXLAN_DEV} down"))],
                 undo: heal_only,
                 code: Some("VXLAN-DEVICE-DOWN"),
-                check_node: None,
             }
         }
         LabFault::Mtu => {
@@ -386,7 +389,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     .map(|p| format!("ip -n {ns} link set {} mtu {}", p.cali, plan.pod_mtu))
                     .collect(),
                 code: Some("MTU-POD-ABOVE-TUNNEL"),
-                check_node: None,
             }
         }
         LabFault::StaleBlackhole => {
@@ -406,7 +408,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("ip -n {ns} route del blackhole {stale}")],
                 code: Some("BLACKHOLE-STALE"),
-                check_node: None,
             }
         }
         LabFault::NodeIpChanged => {
@@ -425,7 +426,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ],
                 undo: heal_only,
                 code: Some("NODE-IP-NOT-LOCAL"),
-                check_node: None,
             }
         }
         LabFault::BlockedVxlan => {
@@ -454,7 +454,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     plan.fabric
                 )],
                 code: None,
-                check_node: None,
             }
         }
         LabFault::BirdStopped => {
@@ -464,7 +463,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: Vec::new(),
                 undo: heal_only,
                 code: Some("BGP-SESSION-DOWN"),
-                check_node: None,
             }
         }
         LabFault::WrongAs => {
@@ -474,7 +472,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 cmds: Vec::new(),
                 undo: heal_only,
                 code: Some("BGP-SESSION-DOWN"),
-                check_node: None,
             }
         }
         LabFault::BgpBlocked => {
@@ -482,14 +479,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
             if !sh::have("nft") {
                 bail!("bgp-blocked needs nftables' `nft`: install the package nftables (apt-get install nftables)");
             }
-            // The node outside the first subnet connects actively to the others (confd makes
-            // the session toward the higher address passive), so its sessions show the timeouts.
-            let first = plan.nodes[0].subnet();
-            let far = plan
-                .nodes
-                .iter()
-                .find(|x| !first.contains(&x.ip))
-                .map(|x| x.name.clone());
             Fault {
                 what: format!("nftables in the fabric ({}) drops BGP (TCP 179) between the subnets: the sessions across it cannot connect", plan.fabric),
                 cmds: vec![
@@ -500,7 +489,6 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ],
                 undo: vec![format!("ip netns exec {} nft delete table inet {NFT_TABLE}", plan.fabric)],
                 code: Some("BGP-SESSION-DOWN"),
-                check_node: far,
             }
         }
     })
