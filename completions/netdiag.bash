@@ -869,7 +869,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__lab__subcmd__break)
-            opts="-h --name --node --peer --color --help stale-fdb missing-fdb missing-neigh wrong-neigh-mac missing-route wrong-route wrong-vni wrong-port tunnel-down mtu stale-blackhole node-ip-changed blocked-vxlan"
+            opts="-h --name --node --peer --color --help stale-fdb missing-fdb missing-neigh wrong-neigh-mac missing-route wrong-route wrong-vni wrong-port tunnel-down mtu stale-blackhole node-ip-changed blocked-vxlan bird-stopped bgp-blocked wrong-as"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1137,7 +1137,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__node__subcmd__status)
-            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --fail-on --all-peers --color --help"
+            opts="-n -o -h --node --netns --from --live --lab --kubeconfig --context --namespace --request-timeout --output --fail-on --all-peers --bird-socket --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1189,6 +1189,10 @@ _netdiag() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --bird-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -93,6 +93,7 @@ seeds() {
     cluster_json) echo testdata/cluster/*.json testdata/cluster/bad/*.json ;;
     netlink) echo testdata/netlink/*.bin ;;
     sysctl) echo "$work/sysctl.txt" ;;
+    bird) echo testdata/bird/* $s/*/nodes/*/bird-*.txt ;;
     bundle_archive) echo "$work"/bundle.tar "$work"/bundle.tar.gz ;;
     bundle_manifest) echo "$work"/manifest.json ;;
   esac

@@ -124,6 +124,10 @@ codes! {
     KernelProxyArpOff = "KERNEL-PROXY-ARP-OFF", Error, "proxy_arp is off on a workload interface: the pod's gateway 169.254.1.1 never resolves.";
     WorkloadIfaceDown = "WORKLOAD-IFACE-DOWN", Error, "A workload (cali*) interface is down: its pod is unreachable.";
     DataplaneNotModelled = "DATAPLANE-NOT-MODELLED", Warning, "The node runs a dataplane netdiag does not model (eBPF, WireGuard): the checks it changes are not made.";
+    BgpSessionDown = "BGP-SESSION-DOWN", Error, "A BGP session in BIRD is not Established (state, since when and BIRD's last error say why): the peer's routes are missing.";
+    BgpPeerNoSession = "BGP-PEER-NO-SESSION", Error, "A Node with a BGP address (a node-to-node mesh peer) has no BGP session in this node's BIRD.";
+    BgpSessionNoNode = "BGP-SESSION-NO-NODE", Warning, "BIRD has a mesh session to an address no Node has (a deleted or renumbered node).";
+    BgpRoutesMismatch = "BGP-ROUTES-MISMATCH", Error, "An Established session imports other routes than the peer's IPAM blocks (missing blocks, or blocks the peer does not own).";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

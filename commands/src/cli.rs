@@ -198,6 +198,11 @@ pub struct NodeStatusArgs {
     /// List every peer in the summary, even in large clusters.
     #[arg(long)]
     pub all_peers: bool,
+
+    /// BIRD's control socket to read BGP sessions from, read-only (default: Calico's
+    /// /var/run/calico/bird.ctl; with --lab, the lab node's BIRD; with --from, the files').
+    #[arg(long, value_name = "PATH")]
+    pub bird_socket: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -504,6 +509,12 @@ pub enum LabFault {
     NodeIpChanged,
     /// nftables in the fabric drops VXLAN (UDP 4789) between subnets.
     BlockedVxlan,
+    /// bgp lab: the peer's BIRD is stopped (calico-node down there).
+    BirdStopped,
+    /// bgp lab: nftables in the fabric drops BGP (TCP 179) between the subnets.
+    BgpBlocked,
+    /// bgp lab: the peer's BIRD runs with AS 64513 instead of the cluster's 64512.
+    WrongAs,
 }
 
 #[derive(Debug, Args)]

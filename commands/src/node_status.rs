@@ -16,12 +16,15 @@ use crate::output;
 pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
     // `--from bundle.tar.gz`: verified and unpacked for as long as this runs.
     let opened = crate::source::open(&args.source)?;
-    let mut report = report(&opened.args)?;
+    let socket = crate::source::bird::socket_for(&opened.args, args.bird_socket.as_deref());
+    let mut report = report_with_bird(&opened.args, socket.as_deref())?;
     if let (Some(b), Some(file)) = (&opened.bundle, args.source.from_path()) {
         // Name the bundle, not the temporary directory it was unpacked into.
-        report.source = report
-            .source
-            .replace(&b.path().display().to_string(), &file.display().to_string());
+        let (tmp, file) = (b.path().display().to_string(), file.display().to_string());
+        report.source = report.source.replace(&tmp, &file);
+        if let Some(bgp) = report.bgp.as_mut() {
+            bgp.source = bgp.source.replace(&tmp, &file);
+        }
     }
     let text = match args.output {
         ReportFormat::Text => render_text(
@@ -40,8 +43,17 @@ pub fn run(args: &NodeStatusArgs, color: bool) -> Result<u8> {
 
 /// Collects and checks: the report `node-status` prints (also put into bundles).
 pub fn report(source: &SourceArgs) -> Result<Report> {
+    report_with_bird(source, None)
+}
+
+/// [`report`] with BGP sessions read from BIRD's control socket (when the state does not carry
+/// them already, as a bundle's files do).
+pub fn report_with_bird(source: &SourceArgs, socket: Option<&std::path::Path>) -> Result<Report> {
     let (intent, state) = read(source);
-    let state = state?;
+    let mut state = state?;
+    if let (None, Some(socket)) = (&state.bgp, socket) {
+        state.bgp = Some(crate::source::bird::collect(socket));
+    }
     build(intent, &state, source.node.as_deref())
 }
 

@@ -1,5 +1,6 @@
 //! netdiag-parsers: pure translations of foreign formats into netdiag-core types.
 //!
+//! - [`bird`]: BIRD control-socket replies (`show protocols all`, `show route`), 1.6 and 2.x.
 //! - [`bundle`]: a support bundle's tar(.gz), walked with every stated length bounded.
 //! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
 //! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
@@ -12,6 +13,7 @@
 //! No decoder performs I/O or panics on any input; every failure is a [`ParseError`] that names the
 //! file, line or document, and field.
 
+pub mod bird;
 pub mod bundle;
 pub mod cluster;
 pub mod error;

@@ -253,6 +253,7 @@ mod tests {
                 state: Some(FdbState::Permanent),
             }]),
             sysctl: None,
+            bgp: None,
             notes: vec![],
         }
     }

@@ -59,7 +59,9 @@ struct Hit {
     end: usize,
     addr: IpAddr,
     prefix: Option<u8>,
-    dashed: bool,
+    /// Written with this separator instead of dots (`-` in `ip-10-0-1-5`, `_` in BIRD's
+    /// `Mesh_10_0_1_5`).
+    dashed: Option<u8>,
 }
 
 /// A per-bundle redaction: the address map and the host-name map, filled from the texts the bundle
@@ -198,8 +200,8 @@ impl Redactor {
             for h in hits {
                 buf.push_str(&s[at..h.start]);
                 let new = self.ip(h.addr);
-                if h.dashed {
-                    buf.push_str(&new.to_string().replace('.', "-"));
+                if let Some(sep) = h.dashed {
+                    buf.push_str(&new.to_string().replace('.', &char::from(sep).to_string()));
                 } else {
                     buf.push_str(&new.to_string());
                 }
@@ -330,22 +332,23 @@ fn scan(s: &str, mut f: impl FnMut(Hit)) {
             }
             // Inside a run of dashed numbers (`1-2-3-4-5-6`, already refused as a whole)? A
             // digit before the dash that ends a word (`worker2-10-…`) starts nothing.
-            let dash_inside = prev == Some(b'-') && i >= 2 && b[i - 2].is_ascii_digit() && {
-                let mut j = i - 2;
-                while j > 0 && b[j - 1].is_ascii_digit() {
-                    j -= 1;
-                }
-                j == 0 || !b[j - 1].is_ascii_alphabetic()
-            };
+            let dash_inside =
+                matches!(prev, Some(b'-' | b'_')) && i >= 2 && b[i - 2].is_ascii_digit() && {
+                    let mut j = i - 2;
+                    while j > 0 && b[j - 1].is_ascii_digit() {
+                        j -= 1;
+                    }
+                    j == 0 || !b[j - 1].is_ascii_alphabetic()
+                };
             if !dash_inside {
-                if let Some((h, next)) = dashed_at(b, i) {
+                if let Some((h, next)) = dashed_at(b, i, b'-').or_else(|| dashed_at(b, i, b'_')) {
                     f(h);
                     i = next;
                     continue;
                 }
             }
             // Skip the rest of this number run so that its tail is not read as an address.
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b'-') {
+            while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'.' | b'-' | b'_')) {
                 i += 1;
             }
             continue;
@@ -405,15 +408,15 @@ fn v4_at(b: &[u8], i: usize) -> Option<(Hit, usize)> {
             end: at,
             addr: IpAddr::V4(Ipv4Addr::from(octets)),
             prefix,
-            dashed: false,
+            dashed: None,
         },
         next,
     ))
 }
 
-/// `a-b-c-d` or `a-b-c-d-len` (IPAM block names, cloud host names), the whole run of dashed
-/// numbers and nothing more.
-fn dashed_at(b: &[u8], i: usize) -> Option<(Hit, usize)> {
+/// `a-b-c-d` or `a-b-c-d-len` (IPAM block names, cloud host names), or `a_b_c_d` (Calico's BIRD
+/// protocol names, `Mesh_10_0_1_5`), the whole run of `sep`-separated numbers and nothing more.
+fn dashed_at(b: &[u8], i: usize, sep: u8) -> Option<(Hit, usize)> {
     let mut groups = Vec::new();
     let mut ends = Vec::new();
     let mut at = i;
@@ -425,7 +428,7 @@ fn dashed_at(b: &[u8], i: usize) -> Option<(Hit, usize)> {
         groups.push(v);
         ends.push(end);
         at = end;
-        if at + 1 < b.len() && b[at] == b'-' && b[at + 1].is_ascii_digit() {
+        if at + 1 < b.len() && b[at] == sep && b[at + 1].is_ascii_digit() {
             at += 1;
         } else {
             break;
@@ -455,7 +458,7 @@ fn dashed_at(b: &[u8], i: usize) -> Option<(Hit, usize)> {
             end: ends[3],
             addr: IpAddr::V4(Ipv4Addr::new(o[0], o[1], o[2], o[3])),
             prefix: groups.get(4).and_then(|p| u8::try_from(*p).ok()),
-            dashed: true,
+            dashed: Some(sep),
         },
         at,
     ))
@@ -488,7 +491,7 @@ fn v6_at(s: &str, i: usize) -> Option<(Hit, usize)> {
             end: at,
             addr: IpAddr::V6(addr),
             prefix,
-            dashed: false,
+            dashed: None,
         },
         next,
     ))
@@ -510,6 +513,33 @@ mod tests {
             ips: true,
             hostnames: true,
         }
+    }
+
+    #[test]
+    fn bird_protocol_names_carry_addresses_with_underscores() {
+        assert_eq!(
+            all("1002-Mesh_10_10_20_13 BGP --- up; Node_fd00__2; a_1_2_3; 2026_11_22_10"),
+            vec![("10.10.20.13".into(), None)]
+        );
+        let mut r = Redactor::new(
+            RedactOptions {
+                ips: true,
+                hostnames: false,
+            },
+            7,
+            &["10.10.20.13"],
+            &[],
+        );
+        let dotted = r.text("neighbor 10.10.20.13");
+        let named = r.text("Mesh_10_10_20_13");
+        assert_eq!(
+            named,
+            format!(
+                "Mesh_{}",
+                dotted.trim_start_matches("neighbor ").replace('.', "_")
+            )
+        );
+        assert_ne!(named, "Mesh_10_10_20_13");
     }
 
     #[test]

@@ -184,6 +184,7 @@ pub fn state(i: usize, n: usize) -> NodeState {
         neighbours: Some(neighbours),
         fdb: Some(fdb),
         sysctl: Some(sysctl),
+        bgp: None,
         notes: Vec::new(),
     }
 }

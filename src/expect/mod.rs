@@ -6,7 +6,8 @@
 //! addresses, tunnel /32s, blackholes, stray routes), `vxlan` (device, neighbours, FDB), `ipip`
 //! (tunl0), `workload` (pod routes and cali* interfaces), `mtu`, `cluster` (node IP hygiene,
 //! CrossSubnet sanity, IPAM integrity), `kernel` (forwarding, rp_filter, proxy ARP), `dataplane`
-//! (eBPF and WireGuard, detected so that they are not judged by the plain dataplane's rules).
+//! (eBPF and WireGuard, detected so that they are not judged by the plain dataplane's rules), `bgp`
+//! (BIRD's sessions and imported routes against the node-to-node mesh).
 //!
 //! An absence of intent is never a finding: a kind the source did not read (no IPAMBlocks, no
 //! Pods, no FelixConfiguration in a ticket's files) turns the checks that need it into "not
@@ -15,6 +16,7 @@
 //! The engine never fails: what it cannot check (a section not collected, a peer without a node IP)
 //! becomes an `unknown` entry or a finding, so a partial dump still gives a useful report.
 
+mod bgp;
 mod cluster;
 mod context;
 pub mod dataplane;
@@ -30,6 +32,7 @@ use crate::finding::{Code, Finding};
 use crate::model::{ClusterIntent, NodeState};
 use crate::report::{Checked, Report};
 
+pub use bgp::summary as bgp_summary;
 pub use context::{vtep_mac as vtep_mac_for, BackendInfo, BackendOrigin, Context, Peer, PeerPath};
 pub use local::{check_local, IntentGap};
 pub use routes::{ExpectedRoute, RoutePath};
@@ -158,6 +161,7 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     workload::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     kernel::check(&ctx, &mut out);
+    bgp::check(&ctx, &mut out);
     out.unknown(NOT_IN_STATE);
 
     Ok(Report::build(&ctx, out))

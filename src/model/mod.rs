@@ -2,6 +2,7 @@
 //! Kubernetes/Calico resources declare it. Every field a source did not report is `None`
 //! ("unknown"), never a guessed default.
 
+pub mod bgp;
 pub mod cluster;
 pub mod json;
 pub mod link;
@@ -11,6 +12,7 @@ pub mod node;
 pub mod packet;
 pub mod route;
 
+pub use bgp::{BgpState, BirdProtocol, BirdRoute};
 pub use cluster::ClusterIntent;
 pub use link::{IfAddr, IpipInfo, Link, LinkKind, LinkStats, OperState, VxlanInfo};
 pub use mac::MacAddr;

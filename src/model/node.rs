@@ -24,6 +24,10 @@ pub struct NodeState {
     /// bundle). `None`: not collected, so the kernel checks are not made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysctl: Option<std::collections::BTreeMap<String, String>>,
+    /// BGP sessions and routes read from BIRD's control socket (or a bundle's `bird-*.txt`).
+    /// `None`: BIRD was not asked (not a BIRD node, or a source without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<super::BgpState>,
     /// Partial collection failures and other notes about the source; they become findings.
     pub notes: Vec<CollectionNote>,
 }

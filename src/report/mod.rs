@@ -73,6 +73,41 @@ pub struct PeerSummary {
     pub health: String,
 }
 
+/// BIRD's BGP sessions as `calicoctl node status` lists them (when BIRD was read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BgpSummary {
+    /// `socket PATH` or `file PATH`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub sessions: Vec<BgpSessionSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BgpSessionSummary {
+    /// BIRD's protocol name (`Mesh_10_10_10_12`).
+    pub name: String,
+    /// The Node behind it, when one has its address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbor: Option<String>,
+    /// BIRD's protocol state (`up`, `start`, `down`) and the BGP state (`Established`, `Active`…).
+    pub state: String,
+    pub bgp_state: String,
+    pub since: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes_imported: Option<u32>,
+}
+
+impl BgpSessionSummary {
+    pub fn established(&self) -> bool {
+        self.state == "up" && self.bgp_state.eq_ignore_ascii_case("established")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub error: usize,
@@ -119,6 +154,9 @@ pub struct Report {
     /// The blocks were made from BlockAffinities: the intent held no IPAMBlocks.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocks_from_affinities: bool,
+    /// BIRD's BGP sessions, when BIRD was read (backend bird).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<BgpSummary>,
 }
 
 impl Report {
@@ -225,6 +263,7 @@ impl Report {
             checked,
             unknown,
             blocks_from_affinities: ctx.intent.blocks_from_affinities(),
+            bgp: crate::expect::bgp_summary(ctx),
         }
     }
 
@@ -254,6 +293,7 @@ impl Report {
             checked,
             unknown,
             blocks_from_affinities: false,
+            bgp: None,
         }
     }
 

@@ -118,6 +118,47 @@ pub fn render_text(r: &Report, opts: RenderOptions) -> String {
             plural(peer.blocks),
         );
     }
+    if let Some(b) = &r.bgp {
+        let up = b.sessions.iter().filter(|x| x.established()).count();
+        let _ = writeln!(
+            s,
+            "{} {} session{} ({up} Established)  {}{}",
+            p.bold("bgp"),
+            b.sessions.len(),
+            plural(b.sessions.len()),
+            b.version
+                .as_deref()
+                .map(|v| format!("BIRD {v}, "))
+                .unwrap_or_default(),
+            b.source
+        );
+        let list_all = opts.all_peers || b.sessions.len() <= PEER_LIST_LIMIT;
+        for x in b.sessions.iter().filter(|x| list_all || !x.established()) {
+            let ok = x.established();
+            let mark = if ok {
+                p.ok("✓")
+            } else {
+                p.sev(Severity::Error, "✗")
+            };
+            let _ = writeln!(
+                s,
+                "  {mark} {:<20} {:<16} {:<6} {:<12} since {}{}{}",
+                x.name,
+                x.peer.as_deref().unwrap_or("(no Node)"),
+                x.state,
+                x.bgp_state,
+                x.since,
+                x.routes_imported
+                    .map(|n| format!(", {n} imported"))
+                    .unwrap_or_default(),
+                x.last_error
+                    .as_deref()
+                    .filter(|_| !ok)
+                    .map(|e| format!(", {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     let c = &r.checked;
     let _ = writeln!(
         s,

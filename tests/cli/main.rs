@@ -517,3 +517,107 @@ fn sysctl_txt_drives_the_kernel_checks() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(!stdout(&o).contains("kernel settings"), "{}", stdout(&o));
 }
+
+/// A stand-in BIRD on a unix socket: the greeting, then the recorded BIRD 2 replies of the bgp lab's
+/// worker (testdata/bird/) to `show protocols all` and `show route`; every command it receives is
+/// kept, so the test proves node-status sends nothing but `show`.
+fn fake_bird(dir: &Path) -> (PathBuf, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let path = dir.join("bird.ctl");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+    let reply = |f: &str| {
+        let t = fs::read_to_string(repo().join("testdata/bird").join(f)).expect("fixture");
+        // The recordings start with the greeting, which BIRD sends once per connection.
+        t.split_once('\n')
+            .map(|(_, r)| r.to_string())
+            .expect("greeting line")
+    };
+    let (protocols, routes) = (
+        reply("bird2-worker-protocols-all.txt"),
+        reply("bird2-worker-route.txt"),
+    );
+    let h = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let Ok((mut s, _)) = listener.accept() else {
+            return got;
+        };
+        let _ = s.write_all(b"0001 BIRD 2.0.12 ready.\n");
+        let mut r = BufReader::new(s.try_clone().expect("clone"));
+        let mut line = String::new();
+        while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+            let cmd = line.trim().to_string();
+            let answer = match cmd.as_str() {
+                "show protocols all" => protocols.clone(),
+                "show route" => routes.clone(),
+                _ => "9001 syntax error\n".to_string(),
+            };
+            got.push(cmd);
+            let _ = s.write_all(answer.as_bytes());
+            line.clear();
+        }
+        got
+    });
+    (path, h)
+}
+
+#[test]
+fn node_status_reads_bird_over_its_socket_and_only_asks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (sock, server) = fake_bird(dir.path());
+    let o = run(&[
+        "node-status",
+        "--from",
+        scenario("bgp-noencap").to_str().expect("utf8"),
+        "--bird-socket",
+        sock.to_str().expect("utf8"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let asked = server.join().expect("server");
+    assert_eq!(asked, ["show protocols all", "show route"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("BGP-") && c != "BGP-NOENCAP-CROSS-SUBNET")
+        })
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or("").into(),
+                f["subject"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    // The lab's worker peers with 10.10.20.13; this scenario's worker3 is 10.10.10.13, and the lab's
+    // blocks are not the scenario's.
+    for want in [
+        ("BGP-PEER-NO-SESSION", "bgp Mesh_10_10_10_13"),
+        ("BGP-SESSION-NO-NODE", "bgp Mesh_10_10_20_13"),
+        ("BGP-ROUTES-MISMATCH", "bgp Mesh_10_10_10_10"),
+    ] {
+        assert!(
+            got.iter().any(|(c, s)| c == want.0 && s == want.1),
+            "{want:?} in {got:?}"
+        );
+    }
+
+    // No socket: one "not checked" line with the reason, no finding, exit 0.
+    let o = run(&[
+        "node-status",
+        "--from",
+        scenario("bgp-noencap").to_str().expect("utf8"),
+        "--bird-socket",
+        "/nonexistent/bird.ctl",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("BGP sessions: no BIRD control socket at /nonexistent/bird.ctl"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -974,10 +974,18 @@ fn firewall_dropping_vxlan_is_seen_by_the_probe_only() {
 
 #[test]
 fn bgp_route_missing() {
-    // BIRD lost the session with worker2.
+    // BIRD lost the session with worker2 (disabled by hand): it withdraws worker2's block. The
+    // lab's BIRD is real, so deleting the route with `ip` would not last: BIRD's kernel protocol
+    // puts back what it exports on its next scan (2 s).
     fault("worker", "ROUTE-MISSING")
         .mode("bgp")
-        .inject(|n| format!("ip route del {}", n.block("worker2")))
+        .inject(|n| {
+            format!(
+                "birdc -s {} disable {}",
+                netdiag::lab::bird_socket(&n.0.params.name, "worker").display(),
+                netdiag::lab::plan::mesh_name(n.node("worker2").ip)
+            )
+        })
         .subject(|n| format!("route {}", n.block("worker2")))
         .trace("worker-p1", "worker2-p1", "route")
         .check("bgp_route_missing");

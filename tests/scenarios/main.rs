@@ -61,6 +61,12 @@ fn run(dir: &Path) -> Outcome {
         files::load_state(dir, &nodes[0]).unwrap_or_else(|e| panic!("{name}: state: {e:#}"));
     // The checkout's absolute path differs between machines; snapshots show the repo-relative one.
     state.source = format!("files testdata/scenarios/{name}/nodes/{}", nodes[0]);
+    if let Some(b) = state.bgp.as_mut() {
+        b.source = format!(
+            "file testdata/scenarios/{name}/nodes/{}/bird-protocols.txt",
+            nodes[0]
+        );
+    }
     let node = expect::pick_node(&intent, &state, None).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(node, nodes[0], "{name}: the node is found by its addresses");
     let report = expect::check(&intent, &state, &node).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -301,4 +307,107 @@ fn real_nodes_give_their_expected_findings() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The BGP rules on bgp-noencap-sessions' BIRD replies, each changed the way a real fault changes
+/// them: a mesh peer's session gone, a session importing a block its peer does not own, a cluster
+/// with the mesh off (only explicit-peer sessions).
+#[test]
+fn bgp_rules_follow_the_bird_replies() {
+    let dir = scenarios_dir().join("bgp-noencap-sessions");
+    let mut intent = files::load_intent(&dir).expect("intent");
+    intent.derive_blocks();
+    let base = files::load_state(&dir, "worker").expect("state");
+    let bgp = base.bgp.clone().expect("bird-protocols.txt is read");
+    assert_eq!(bgp.version.as_deref(), Some("v0.3.3+birdv1.6.8"));
+    let codes = |state: &netdiag_core::NodeState| -> Vec<(String, Option<String>)> {
+        expect::check(&intent, state, "worker")
+            .expect("report")
+            .findings
+            .iter()
+            .filter(|f| {
+                f.code.as_str().starts_with("BGP-S")
+                    || f.code.as_str().starts_with("BGP-P")
+                    || f.code.as_str().starts_with("BGP-R")
+            })
+            .map(|f| (f.code.as_str().to_string(), f.peer.clone()))
+            .collect()
+    };
+
+    // worker2's session is missing from bird.cfg.
+    let mut s = base.clone();
+    if let Some(b) = s.bgp.as_mut() {
+        b.protocols.retain(|p| p.name != "Mesh_10_10_10_12");
+    }
+    let got = codes(&s);
+    assert!(
+        got.contains(&("BGP-PEER-NO-SESSION".into(), Some("worker2".into()))),
+        "{got:?}"
+    );
+
+    // control-plane's session also carries worker2's block, and not its own.
+    let mut s = base.clone();
+    if let Some(routes) = s.bgp.as_mut().and_then(|b| b.routes.as_mut()) {
+        for r in routes
+            .iter_mut()
+            .filter(|r| r.protocol == "Mesh_10_10_10_10")
+        {
+            r.prefix = "192.168.133.192/26".parse().expect("prefix");
+        }
+    }
+    let got = codes(&s);
+    assert!(
+        got.contains(&("BGP-ROUTES-MISMATCH".into(), Some("control-plane".into()))),
+        "{got:?}"
+    );
+    let r = expect::check(&intent, &s, "worker").expect("report");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "BGP-ROUTES-MISMATCH")
+        .expect("finding");
+    assert!(
+        f.actual.contains("not imported: 192.168.49.128/26")
+            && f.actual.contains("192.168.133.192/26"),
+        "{}",
+        f.actual
+    );
+
+    // Mesh off: only Node_ sessions (route reflectors); no mesh peer is "missing".
+    let mut s = base.clone();
+    if let Some(b) = s.bgp.as_mut() {
+        for p in b.protocols.iter_mut() {
+            p.name = p.name.replace("Mesh_", "Node_");
+        }
+    }
+    let r = expect::check(&intent, &s, "worker").expect("report");
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "BGP-PEER-NO-SESSION"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.unknown.iter().any(|u| u.contains("assumed off")),
+        "{:?}",
+        r.unknown
+    );
+
+    // BIRD unreachable: a "not checked" line, never a finding.
+    let mut s = base.clone();
+    s.bgp = Some(netdiag_core::model::BgpState {
+        source: "socket /nonexistent".into(),
+        unavailable: Some("no BIRD control socket at /nonexistent".into()),
+        ..Default::default()
+    });
+    let r = expect::check(&intent, &s, "worker").expect("report");
+    assert!(codes(&s).is_empty());
+    assert!(
+        r.unknown
+            .iter()
+            .any(|u| u.contains("no BIRD control socket")),
+        "{:?}",
+        r.unknown
+    );
 }

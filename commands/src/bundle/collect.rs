@@ -182,6 +182,38 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
 
     c.members.extend(state_members(&dir, &node, &state)?);
 
+    // BIRD's own replies, kept as files (`--from` reads them back); state.json stays the netlink
+    // state. Read-only: `show protocols all` and `show route` only.
+    let mut state = state;
+    let mut src_node = src.clone();
+    src_node.node.get_or_insert(node.clone());
+    if let Some(socket) = source::bird::socket_for(&src_node, None) {
+        progress.step("reading BGP sessions from BIRD");
+        match source::bird::read_raw(&socket) {
+            Ok(raw) => {
+                state.bgp = Some(source::bird::parse(&socket, &raw));
+                c.members.push(Member::new(
+                    &format!("{dir}/bird-protocols.txt"),
+                    raw.protocols.into_bytes(),
+                    KEEP,
+                ));
+                c.members.push(Member::new(
+                    &format!("{dir}/bird-routes.txt"),
+                    raw.routes.into_bytes(),
+                    KEEP,
+                ));
+            }
+            Err(e) => {
+                // No socket at all is a node without BIRD (VXLAN-only): the report's "not
+                // checked" says so where it matters; a socket that does not answer is a failure.
+                if socket.exists() {
+                    c.failures.push(fail("bird", format!("{e:#}")));
+                }
+                state.bgp = Some(source::bird::unavailable(&socket, format!("{e:#}")));
+            }
+        }
+    }
+
     progress.step("checking the node");
     // The same report `node-status` prints. Without an intent (none given, unreadable), the local
     // checks still run and an INTENT-UNAVAILABLE finding says why the rest is unknown.

@@ -7,7 +7,9 @@ use std::net::Ipv4Addr;
 
 use anyhow::{bail, Result};
 
-use super::plan::{Cmd, Encap, Plan, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI};
+use super::plan::{
+    mesh_name, Cmd, Encap, Plan, BGP_AS, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI,
+};
 use super::{lab_flag, name_flag, sh, NFT_TABLE};
 use crate::cli::{LabBreakArgs, LabFault};
 
@@ -57,17 +59,25 @@ pub fn inject(a: &LabBreakArgs) -> Result<u8> {
     };
     let f = fault(&plan, a.fault, ni, pi)?;
     sh::run_all(&f.cmds)?;
+    let ran_bird = bird_actions(&plan, a.fault, pi)?;
     let n = &plan.nodes[ni];
+    // bgp-blocked is in the fabric: the far subnet's node, which connects actively, shows it.
+    let check_name = match a.fault {
+        LabFault::BgpBlocked => far_node(&plan).unwrap_or(&n.name).to_string(),
+        _ => n.name.clone(),
+    };
     let mut out = String::new();
     outln!(out, "broke {}: {}", n.name, f.what);
     for c in &f.cmds {
         outln!(out, "  ran   {}", c.join(" "));
     }
+    for r in &ran_bird {
+        outln!(out, "  ran   {r}");
+    }
     match f.code {
         Some(code) => outln!(out,
-            "  check netdiag node-status {} --node {}    # expect {code}",
+            "  check netdiag node-status {} --node {check_name}    # expect {code}",
             lab_flag(name),
-            n.name
         ),
         None => outln!(out,
             "  check netdiag node-status {} --node {}    # the node looks healthy: the fault is in the fabric",
@@ -81,6 +91,68 @@ pub fn inject(a: &LabBreakArgs) -> Result<u8> {
     outln!(out, "  or    netdiag lab heal{}", name_flag(name));
     crate::output::print(&out)?;
     Ok(0)
+}
+
+/// What the BIRD faults do to the lab's own BIRDs (after `cmds`): stop the peer's, restart it
+/// with another AS, or restart the cross-subnet sessions so the nft rule in the fabric bites now
+/// rather than at the hold timer (240 s). Returns the lines to print as "ran".
+fn bird_actions(plan: &Plan, fault: LabFault, pi: usize) -> Result<Vec<String>> {
+    let lab = &plan.params.name;
+    let r = &plan.nodes[pi];
+    Ok(match fault {
+        LabFault::BirdStopped => {
+            super::bird::stop(lab, &r.name);
+            vec![format!(
+                "kill <pid of {}'s bird> (SIGTERM, {})",
+                r.name,
+                super::bird::socket(lab, &r.name).display()
+            )]
+        }
+        LabFault::WrongAs => {
+            super::bird::stop(lab, &r.name);
+            super::bird::start(plan, pi, BGP_AS + 1)?;
+            vec![format!(
+                "restarted {}'s bird with `local as {}` (the cluster's AS is {BGP_AS})",
+                r.name,
+                BGP_AS + 1
+            )]
+        }
+        LabFault::BgpBlocked => {
+            // Restart BIRD on the nodes outside the first node's subnet: their sessions across the
+            // fabric must reconnect, through the filter.
+            let first = plan.nodes[0].subnet();
+            let mut ran = Vec::new();
+            for (i, n) in plan
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !first.contains(&n.ip))
+            {
+                super::bird::stop(lab, &n.name);
+                super::bird::start(plan, i, BGP_AS)?;
+                ran.push(format!("restarted {}'s bird (its sessions across the fabric reconnect through the filter)", n.name));
+            }
+            ran
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// The first node outside the first node's subnet: it connects actively to the others (confd
+/// makes the session toward the higher address passive), so its sessions show a blocked fabric.
+fn far_node(plan: &Plan) -> Option<&str> {
+    let first = plan.nodes.first()?.subnet();
+    plan.nodes
+        .iter()
+        .find(|x| !first.contains(&x.ip))
+        .map(|x| x.name.as_str())
+}
+
+fn need_bird(plan: &Plan, fault: &str) -> Result<()> {
+    if !plan.bird_runs() {
+        bail!("{fault} needs a lab with real BIRD: `netdiag lab up --mode bgp`");
+    }
+    Ok(())
 }
 
 fn node_list(plan: &Plan) -> String {
@@ -194,6 +266,23 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 ))],
                 undo: vec![format!("ip -n {ns} {neigh_ok}")],
                 code: Some("VXLAN-NEIGH-WRONG-MAC"),
+            }
+        }
+        // With real BIRD a route deleted by hand comes back at its next kernel scan (2 s): the
+        // route goes the way it goes in a cluster, by BIRD losing the session to the peer.
+        LabFault::MissingRoute if plan.bird_runs() => {
+            let sock = super::bird::socket(&plan.params.name, &n.name)
+                .display()
+                .to_string();
+            let proto = mesh_name(r.ip);
+            Fault {
+                what: format!(
+                    "disabled {}'s BGP session {proto} to {}: BIRD withdraws {}'s block {}",
+                    n.name, r.name, r.name, block.cidr
+                ),
+                cmds: vec![cmd(&format!("birdc -s {sock} disable {proto}"))],
+                undo: vec![format!("birdc -s {sock} enable {proto}")],
+                code: Some("ROUTE-MISSING"),
             }
         }
         LabFault::MissingRoute => Fault {
@@ -365,6 +454,41 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                     plan.fabric
                 )],
                 code: None,
+            }
+        }
+        LabFault::BirdStopped => {
+            need_bird(plan, "bird-stopped")?;
+            Fault {
+                what: format!("{}'s BIRD is stopped (calico-node down there): {}'s session {} goes down and BIRD withdraws {}'s block {}", r.name, n.name, mesh_name(r.ip), r.name, block.cidr),
+                cmds: Vec::new(),
+                undo: heal_only,
+                code: Some("BGP-SESSION-DOWN"),
+            }
+        }
+        LabFault::WrongAs => {
+            need_bird(plan, "wrong-as")?;
+            Fault {
+                what: format!("{}'s BIRD runs with AS {} while its peers expect {BGP_AS}: its sessions fail with \"Bad peer AS\"", r.name, BGP_AS + 1),
+                cmds: Vec::new(),
+                undo: heal_only,
+                code: Some("BGP-SESSION-DOWN"),
+            }
+        }
+        LabFault::BgpBlocked => {
+            need_bird(plan, "bgp-blocked")?;
+            if !sh::have("nft") {
+                bail!("bgp-blocked needs nftables' `nft`: install the package nftables (apt-get install nftables)");
+            }
+            Fault {
+                what: format!("nftables in the fabric ({}) drops BGP (TCP 179) between the subnets: the sessions across it cannot connect", plan.fabric),
+                cmds: vec![
+                    nft_cmd(plan, &format!("add table inet {NFT_TABLE}")),
+                    nft_cmd(plan, &format!("add chain inet {NFT_TABLE} forward {{ type filter hook forward priority 0 ; policy accept ; }}")),
+                    nft_cmd(plan, &format!("add rule inet {NFT_TABLE} forward tcp dport 179 drop")),
+                    nft_cmd(plan, &format!("add rule inet {NFT_TABLE} forward tcp sport 179 drop")),
+                ],
+                undo: vec![format!("ip netns exec {} nft delete table inet {NFT_TABLE}", plan.fabric)],
+                code: Some("BGP-SESSION-DOWN"),
             }
         }
     })

@@ -15,6 +15,7 @@ macro_rules! outln {
     }};
 }
 
+mod bird;
 mod faults;
 pub mod intent;
 pub mod plan;
@@ -104,6 +105,11 @@ pub fn load(name: &str) -> Result<Plan> {
     Ok(Plan::new(&file.params))
 }
 
+/// The control socket of `node`'s BIRD in lab `name` (a bgp lab runs one per node).
+pub fn bird_socket(name: &str, node: &str) -> PathBuf {
+    bird::socket(name, node)
+}
+
 /// The namespace of `node` in lab `name` (for `--lab`), or an error listing the nodes.
 pub fn node_netns(name: &str, node: Option<&str>) -> Result<String> {
     let plan = load(name)?;
@@ -176,6 +182,9 @@ fn up(a: &LabUpArgs) -> Result<u8> {
         mtu: a.mtu,
     };
     let plan = Plan::new(&params);
+    if plan.bird_runs() && !sh::have("bird") {
+        bail!(bird::MISSING);
+    }
     let result = write_state(&plan).and_then(|()| build(&plan));
     if let Err(e) = result {
         teardown(name);
@@ -191,6 +200,14 @@ fn up(a: &LabUpArgs) -> Result<u8> {
         plan.pods.len(),
         mode_name(plan.params.mode)
     );
+    if plan.bird_runs() {
+        outln!(
+            out,
+            "BIRD runs in every node namespace: {} mesh sessions Established, block routes learned over iBGP (sockets in {})",
+            bird::wait_established(&plan, std::time::Duration::from_secs(0)).unwrap_or(0),
+            bird::dir(name).display()
+        );
+    }
     out.push_str(&status_text(&plan));
     crate::output::print(&out)?;
     Ok(0)
@@ -233,7 +250,12 @@ fn build(plan: &Plan) -> Result<()> {
     for i in 0..plan.nodes.len() {
         sh::run_all(&plan.node_calico_cmds(i))?;
     }
-    sh::run_all(&plan.fabric_route_cmds())
+    sh::run_all(&plan.fabric_route_cmds())?;
+    if plan.bird_runs() {
+        bird::start_all(plan)?;
+        bird::wait_established(plan, std::time::Duration::from_secs(30))?;
+    }
+    Ok(())
 }
 
 /// Whether an ipip tunnel can be created: tried in a scratch namespace of this lab, deleted again.
@@ -251,6 +273,8 @@ fn ipip_supported(name: &str) -> bool {
 
 /// Deletes every namespace of lab `name` (listed in lab.json or named `nd-<name>-…`) and its state.
 fn teardown(name: &str) -> usize {
+    // BIRDs first: each lives in a namespace about to go.
+    bird::stop_all(name);
     let mut namespaces = existing_namespaces(name);
     if let Ok(text) = std::fs::read_to_string(state_dir(name).join("lab.json")) {
         if let Ok(f) = serde_json::from_str::<LabFile>(&text) {
@@ -459,10 +483,17 @@ fn heal(name: &str) -> Result<u8> {
         )]);
     }
     sh::run_all(&plan.fabric_route_cmds())?;
+    if plan.bird_runs() {
+        bird::stop_all(name);
+    }
     for i in 0..plan.nodes.len() {
         sh::run_ignoring(&plan.node_reset_cmds(i));
         sh::run_all(&plan.node_underlay_cmds(i))?;
         sh::run_all(&plan.node_calico_cmds(i))?;
+    }
+    if plan.bird_runs() {
+        bird::start_all(&plan)?;
+        bird::wait_established(&plan, std::time::Duration::from_secs(30))?;
     }
     let mut out = String::new();
     outln!(

@@ -318,6 +318,13 @@ impl Plan {
         self.pools.iter().any(|p| p.encap == Encap::Vxlan)
     }
 
+    /// Real BIRD runs in the node namespaces (`--mode bgp`): the no-encap pool's block routes and
+    /// blackholes are then BIRD's, learned over iBGP, not written by the lab. (IPIP modes would be
+    /// BIRD's too, but this kernel has no ipip module; `mixed` keeps its written routes.)
+    pub fn bird_runs(&self) -> bool {
+        self.params.mode == LabMode::Bgp
+    }
+
     pub fn ipip_enabled(&self) -> bool {
         self.pools.iter().any(|p| p.encap == Encap::Ipip)
     }
@@ -532,15 +539,17 @@ impl Plan {
         let n = &self.nodes[i];
         let ns = &n.netns;
         let mut out = Vec::new();
+        // Blocks of pools BIRD owns are BIRD's to program when it runs.
+        let bird = |b: &Block| self.bird_runs() && self.pools[b.pool].encap == Encap::None;
         for (ri, _) in self.nodes.iter().enumerate().filter(|(ri, _)| *ri != i) {
-            for b in &self.nodes[ri].blocks {
+            for b in self.nodes[ri].blocks.iter().filter(|b| !bird(b)) {
                 out.push(ipn(
                     ns,
                     &format!("route replace {}", self.remote_block_route(i, ri, b)),
                 ));
             }
         }
-        for b in &n.blocks {
+        for b in n.blocks.iter().filter(|b| !bird(b)) {
             // Felix blackholes VXLAN blocks (proto 80); BIRD the blocks of the pools it owns.
             let proto = match self.pools[b.pool].encap {
                 Encap::Vxlan => PROTO_FELIX,
@@ -605,6 +614,76 @@ impl Plan {
         }
         out
     }
+}
+
+/// Calico's cluster-wide default AS (BGPConfiguration `asNumber` unset).
+pub const BGP_AS: u32 = 64512;
+
+impl Plan {
+    /// Node `i`'s bird.conf: Calico's BIRD templates (node/filesystem/etc/calico/confd/templates/
+    /// bird.cfg.template, bird_aggr.cfg.template, bird_ipam.cfg.template at projectcalico/calico
+    /// 87c15906; compiled example confd/tests/compiled_templates/mesh/bgp-export/) in BIRD 2
+    /// syntax: a static blackhole per own block, `calico_aggr` exporting the block and nothing
+    /// beneath it, the kernel protocol learning and exporting pool routes, and one `Mesh_<ip>`
+    /// iBGP session per other node (multihop, gateway recursive, `passive on` toward the higher
+    /// address as confd's bgp_processor.go does). `local_as` differs only for the wrong-as fault.
+    pub fn bird_config(&self, i: usize, local_as: u32) -> String {
+        let n = &self.nodes[i];
+        let own: Vec<&Block> = n
+            .blocks
+            .iter()
+            .filter(|b| self.pools[b.pool].encap == Encap::None)
+            .collect();
+        let mut c = format!(
+            "# netdiag lab {lab}, node {name}: modelled on Calico's confd BIRD templates\n\
+router id {ip};\n\
+protocol device {{ scan time 2; }}\n\
+protocol direct {{ ipv4; interface -\"cali*\", -\"kube-ipvs*\", \"*\"; }}\n",
+            lab = self.params.name,
+            name = n.name,
+            ip = n.ip
+        );
+        c.push_str("protocol static {\n  ipv4;\n");
+        for b in &own {
+            c.push_str(&format!("  route {} blackhole;\n", b.cidr));
+        }
+        c.push_str("}\nfunction calico_aggr() {\n");
+        for b in &own {
+            c.push_str(&format!(
+                "  if ( net = {0} ) then {{ accept; }}\n  if ( net ~ {0} ) then {{ reject; }}\n",
+                b.cidr
+            ));
+        }
+        c.push_str("}\nfunction calico_export_to_bgp_peers() {\n  calico_aggr();\n");
+        for p in self.pools.iter().filter(|p| p.encap == Encap::None) {
+            c.push_str(&format!("  if ( net ~ {} ) then {{ accept; }}\n", p.cidr));
+        }
+        c.push_str("  reject;\n}\nfilter calico_kernel_programming {\n");
+        for p in self.pools.iter().filter(|p| p.encap == Encap::None) {
+            c.push_str(&format!("  if ( net ~ {} ) then {{ accept; }}\n", p.cidr));
+        }
+        c.push_str(&format!(
+            "  reject;\n}}\n\
+protocol kernel {{\n  learn; persist; scan time 2; merge paths on; graceful restart;\n  ipv4 {{ import all; export filter calico_kernel_programming; }};\n}}\n\
+template bgp bgp_template {{\n  description \"Connection to BGP peer\";\n  local as {local_as};\n  graceful restart;\n  connect delay time 2;\n  connect retry time 5;\n  error wait time 5,30;\n  ipv4 {{ gateway recursive; add paths on; import all; export filter {{ calico_export_to_bgp_peers(); reject; }}; }};\n}}\n"
+        ));
+        for (_, r) in self.nodes.iter().enumerate().filter(|(ri, _)| *ri != i) {
+            c.push_str(&format!(
+                "protocol bgp {} from bgp_template {{\n  neighbor {} as {BGP_AS};\n  source address {};\n  multihop;\n{}}}\n",
+                mesh_name(r.ip),
+                r.ip,
+                n.ip,
+                // confd compares the addresses as strings.
+                if r.ip.to_string() > n.ip.to_string() { "  passive on;\n" } else { "" }
+            ));
+        }
+        c
+    }
+}
+
+/// Calico's mesh protocol name: `Mesh_` + the peer IP with `_` for `.`.
+pub fn mesh_name(ip: Ipv4Addr) -> String {
+    format!("Mesh_{}", ip.to_string().replace('.', "_"))
 }
 
 /// IPv6 off in every lab namespace: no router solicitations, MLD or DAD changing counters and
@@ -698,6 +777,22 @@ mod tests {
             "192.168.4.0/26 via 10.10.10.1 dev eth0 proto bird"
         );
         assert_eq!(p.fabric_route_cmds().len(), 4);
+    }
+
+    #[test]
+    fn bgp_lab_leaves_block_routes_to_bird() {
+        let p = Plan::new(&params(LabMode::Bgp));
+        assert!(p.bird_runs());
+        let routes: Vec<String> = p.node_route_cmds(1).iter().map(|c| c.join(" ")).collect();
+        assert!(
+            routes.iter().all(|r| !r.contains("proto bird")),
+            "{routes:?}"
+        );
+        let c = p.bird_config(1, BGP_AS);
+        assert!(c.contains("route 192.168.2.0/26 blackhole;"), "{c}");
+        assert!(c.contains("protocol bgp Mesh_10_10_20_13 from bgp_template {\n  neighbor 10.10.20.13 as 64512;\n  source address 10.10.10.11;\n  multihop;\n  passive on;\n}"), "{c}");
+        assert!(c.contains("protocol bgp Mesh_10_10_10_10 from bgp_template {\n  neighbor 10.10.10.10 as 64512;\n  source address 10.10.10.11;\n  multihop;\n}"), "{c}");
+        assert!(!Plan::new(&params(LabMode::Mixed)).bird_runs());
     }
 
     #[test]

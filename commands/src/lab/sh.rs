@@ -13,6 +13,7 @@ fn package_of(program: &str) -> &'static str {
         "nft" => "nftables",
         "ping" => "iputils-ping",
         "sysctl" => "procps",
+        "bird" | "birdc" => "bird2",
         _ => "iproute2",
     }
 }

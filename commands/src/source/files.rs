@@ -128,6 +128,9 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
         if state.sysctl.is_none() {
             state.sysctl = load_node_sysctl(&ndir)?;
         }
+        if state.bgp.is_none() {
+            state.bgp = load_node_bird(&ndir)?;
+        }
         return Ok(state);
     }
 
@@ -203,7 +206,44 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
     }
     // Optional: without it the kernel checks say "not checked" (no note: most tickets lack it).
     state.sysctl = load_node_sysctl(&ndir)?;
+    state.bgp = load_node_bird(&ndir)?;
     Ok(state)
+}
+
+/// BIRD's `show protocols all` (and `show route`) from `bird-protocols.txt` / `bird-routes.txt`
+/// (a bundle writes the socket's replies; `birdcl` output pasted into a ticket parses too). None
+/// when there is none: the BGP checks then say the sessions were not read.
+pub fn load_node_bird(ndir: &Path) -> Result<Option<netdiag_core::model::BgpState>> {
+    let path = ndir.join("bird-protocols.txt");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let parsed = netdiag_parsers::bird::parse_protocols(&read(&path)?).map_err(|e| {
+        anyhow::anyhow!(
+            "{}; fix or remove the file",
+            e.in_file(path.display().to_string())
+        )
+    })?;
+    let rpath = ndir.join("bird-routes.txt");
+    let routes = if rpath.is_file() {
+        Some(
+            netdiag_parsers::bird::parse_routes(&read(&rpath)?).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}; fix or remove the file",
+                    e.in_file(rpath.display().to_string())
+                )
+            })?,
+        )
+    } else {
+        None
+    };
+    Ok(Some(netdiag_core::model::BgpState {
+        source: format!("file {}", path.display()),
+        unavailable: None,
+        version: parsed.0,
+        protocols: parsed.1,
+        routes,
+    }))
 }
 
 fn load_node_sysctl(ndir: &Path) -> Result<Option<std::collections::BTreeMap<String, String>>> {

@@ -3,6 +3,7 @@
 //! and, when asked for, the cluster intent. `--lab` is shorthand for a `netdiag lab` node's
 //! namespace plus the lab's intent; `kube` reads the intent from the API server.
 
+pub mod bird;
 pub mod bundle;
 pub mod files;
 pub mod kube;
