@@ -123,6 +123,27 @@ codes! {
     KernelRpFilterStrict = "KERNEL-RP-FILTER-STRICT", Error, "Strict reverse-path filtering on the parent or tunnel device drops traffic that arrives on another interface than its return route: an error when paths are asymmetric (a peer disagreeing on the subnet, pools of different kinds), a note while they are symmetric.";
     KernelProxyArpOff = "KERNEL-PROXY-ARP-OFF", Error, "proxy_arp is off on a workload interface: the pod's gateway 169.254.1.1 never resolves.";
     WorkloadIfaceDown = "WORKLOAD-IFACE-DOWN", Error, "A workload (cali*) interface is down: its pod is unreachable.";
+    FlannelBackendNotModelled = "FLANNEL-BACKEND-NOT-MODELLED", Warning, "Flannel's backend is not vxlan (host-gw, wireguard, udp): its devices and routes are not checked.";
+    FlannelDeviceMissing = "FLANNEL-DEVICE-MISSING", Error, "Flannel's VXLAN device flannel.<VNI> does not exist.";
+    FlannelDeviceDown = "FLANNEL-DEVICE-DOWN", Error, "flannel.<VNI> exists but is not up.";
+    FlannelVniMismatch = "FLANNEL-VNI-MISMATCH", Error, "flannel.<VNI>'s VNI, or a peer's backend-data VNI, differs from net-conf.json's Backend.VNI (default 1).";
+    FlannelPortMismatch = "FLANNEL-PORT-MISMATCH", Error, "flannel.<VNI>'s UDP port differs from Backend.Port (0: the kernel's 8472).";
+    FlannelLearning = "FLANNEL-LEARNING-ON", Error, "flannel.<VNI> learns MACs although Backend.Learning is off (or the reverse).";
+    FlannelLocalMismatch = "FLANNEL-LOCAL-MISMATCH", Error, "flannel.<VNI>'s local address is not the Node's flannel public-ip.";
+    FlannelMacMismatch = "FLANNEL-MAC-MISMATCH", Error, "flannel.<VNI>'s MAC is not the VtepMAC the Node's backend-data gives peers.";
+    FlannelAddrMismatch = "FLANNEL-ADDR-MISMATCH", Error, "flannel.<VNI> does not carry exactly its podCIDR's network address as /32.";
+    FlannelMtuMismatch = "FLANNEL-MTU-MISMATCH", Warning, "flannel.<VNI>'s MTU is not Backend.MTU (or the external interface's) − 50.";
+    FlannelLeaseOutsideNetwork = "FLANNEL-LEASE-OUTSIDE-NETWORK", Error, "The Node's podCIDR is outside net-conf.json's Network: flanneld refuses to start.";
+    FlannelSubnetEnvMismatch = "FLANNEL-SUBNET-ENV-MISMATCH", Error, "/run/flannel/subnet.env disagrees with the lease, Network or tunnel MTU.";
+    FlannelCni0Mismatch = "FLANNEL-CNI0-MISMATCH", Error, "cni0 does not carry the first address of the node's podCIDR (\"cni0\" already has an IP address different from …).";
+    FlannelPeerNoLease = "FLANNEL-PEER-NO-LEASE", Error, "A peer Node has no complete Flannel lease (podCIDR, backend-type vxlan, public-ip, VtepMAC): nothing is programmed to it.";
+    FlannelRouteMissing = "FLANNEL-ROUTE-MISSING", Error, "A peer's podCIDR has no route on this node.";
+    FlannelRouteWrong = "FLANNEL-ROUTE-WRONG", Error, "A peer's podCIDR is routed other than `via <its flannel.1 address> dev flannel.1 onlink` (or, with DirectRouting on a connected network, via its public-ip).";
+    FlannelNeighMissing = "FLANNEL-NEIGH-MISSING", Error, "A peer's flannel.1 address has no neighbour entry on flannel.<VNI>.";
+    FlannelNeighWrongMac = "FLANNEL-NEIGH-WRONG-MAC", Error, "A peer's neighbour entry has a MAC other than its VtepMAC.";
+    FlannelFdbMissing = "FLANNEL-FDB-MISSING", Error, "A peer's VtepMAC has no FDB entry on flannel.<VNI>.";
+    FlannelFdbStaleDst = "FLANNEL-FDB-STALE-DST", Error, "A peer's FDB entry sends to an address other than its public-ip.";
+    FlannelStaleEntry = "FLANNEL-STALE-ENTRY", Warning, "A neighbour or FDB entry on flannel.<VNI> belongs to no current Node's lease.";
     DataplaneNotModelled = "DATAPLANE-NOT-MODELLED", Warning, "The node runs a dataplane netdiag does not model (eBPF, WireGuard): the checks it changes are not made.";
 }
 

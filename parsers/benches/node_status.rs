@@ -26,6 +26,7 @@ fn state(s: &synth::Size) -> NodeState {
         neighbours: Some(iproute2::parse_neigh_text(&synth::ip_neigh(s)).expect("neigh")),
         fdb: Some(iproute2::parse_fdb_text(&synth::bridge_fdb(s)).expect("fdb")),
         sysctl: None,
+        flannel_subnet_env: None,
         notes: Vec::new(),
     }
 }

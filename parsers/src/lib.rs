@@ -2,6 +2,7 @@
 //!
 //! - [`bundle`]: a support bundle's tar(.gz), walked with every stated length bounded.
 //! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
+//! - [`flannel`]: Flannel's `net-conf.json`, `backend-data` annotation and `subnet.env`.
 //! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
 //! - [`netlink`]: rtnetlink messages (links, addresses, routes, neighbours, FDB).
 //! - [`pcapfile`]: the classic pcap file format's headers (pcapng is left to libpcap).
@@ -15,6 +16,7 @@
 pub mod bundle;
 pub mod cluster;
 pub mod error;
+pub mod flannel;
 pub mod iproute2;
 pub mod netlink;
 pub mod packet;

@@ -184,6 +184,7 @@ pub fn state(i: usize, n: usize) -> NodeState {
         neighbours: Some(neighbours),
         fdb: Some(fdb),
         sysctl: Some(sysctl),
+        flannel_subnet_env: None,
         notes: Vec::new(),
     }
 }

@@ -3,6 +3,7 @@
 //! ("unknown"), never a guessed default.
 
 pub mod cluster;
+pub mod flannel;
 pub mod link;
 pub mod mac;
 pub mod neigh;

@@ -24,6 +24,10 @@ pub struct NodeState {
     /// bundle). `None`: not collected, so the kernel checks are not made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysctl: Option<std::collections::BTreeMap<String, String>>,
+    /// `/run/flannel/subnet.env`, when the node runs Flannel and it was collected
+    /// (`subnet.env` in the node's dump directory or bundle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flannel_subnet_env: Option<super::flannel::SubnetEnv>,
     /// Partial collection failures and other notes about the source; they become findings.
     pub notes: Vec<CollectionNote>,
 }

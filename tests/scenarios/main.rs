@@ -181,13 +181,15 @@ fn without(
             i.veth_mtu = None;
             i.listed.calico_config = false;
         }
+        // Flannel's ConfigMap (kube-flannel-cfg or Canal's canal-config).
+        "flannel-config" => i.flannel = None,
         other => panic!("no kind {other}"),
     }
     i.derive_blocks();
     i
 }
 
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 11] = [
     "ippools",
     "nodes",
     "peer-nodes",
@@ -198,6 +200,7 @@ const KINDS: [&str; 10] = [
     "pods",
     "calico-config",
     "ipam",
+    "flannel-config",
 ];
 
 /// Issue 14: an absence of intent is "not checked", never a finding. For every scenario, healthy
@@ -248,7 +251,16 @@ fn a_missing_kind_adds_no_finding() {
                 .findings
                 .iter()
                 .any(|f| f.code == netdiag_core::Code::IntentPartial);
-            if kind != "peer-nodes" && kind != "blockaffinities" && !says {
+            // A Flannel node reads Nodes, its ConfigMap and (Canal) Pods; Calico's kinds mean
+            // nothing to it, and Flannel's ConfigMap nothing to a Calico node.
+            let flannel = name.starts_with("flannel-");
+            let used = if flannel {
+                matches!(kind, "nodes" | "peer-nodes" | "flannel-config")
+                    || (kind == "pods" && name.starts_with("flannel-canal"))
+            } else {
+                !matches!(kind, "peer-nodes" | "blockaffinities" | "flannel-config")
+            };
+            if used && !says {
                 failures.push(format!("{name} without {kind}: no INTENT-PARTIAL finding"));
             }
         }

@@ -1,5 +1,6 @@
 //! The `calico-config` ConfigMap of manifest installs: the networking backend (`calico_backend`)
-//! and the veth MTU (`veth_mtu`). Other ConfigMaps are not read.
+//! and the veth MTU (`veth_mtu`), and in Canal's manifest `canal_iface`/`masquerade`; and
+//! Flannel's `kube-flannel-cfg` (its `net-conf.json`). Other ConfigMaps are not read.
 
 use netdiag_core::model::cluster::Backend;
 
@@ -8,11 +9,43 @@ use crate::error::ParseError;
 
 /// The ConfigMap's name in Calico's manifests (`manifests/calico*.yaml`).
 pub(crate) const CALICO_CONFIG: &str = "calico-config";
+/// Flannel's ConfigMap (kube-flannel.yml, in kube-flannel; older manifests and Canal's flannel
+/// put theirs in kube-system, Canal's is named `canal-config` and carries `net-conf.json` too).
+pub(crate) const FLANNEL_CONFIGS: [&str; 2] = ["kube-flannel-cfg", "canal-config"];
+
+/// Flannel's net-conf.json from its ConfigMap; `None` when the key is absent.
+pub(crate) fn parse_flannel(
+    obj: &Cursor<'_, '_>,
+    name: &str,
+) -> Result<Option<netdiag_core::model::flannel::FlannelConfig>, ParseError> {
+    let ns = obj
+        .get("metadata.namespace")?
+        .string()?
+        .unwrap_or_else(|| "kube-system".to_string());
+    let data = obj.get("data")?.string_map()?;
+    let Some(text) = data
+        .iter()
+        .find(|(k, _)| k == crate::flannel::NET_CONF_KEY)
+        .and_then(|(_, v)| v.as_deref())
+    else {
+        return Ok(None);
+    };
+    let source = format!("ConfigMap {ns}/{name}");
+    crate::flannel::parse_net_conf(text, &source)
+        .map(Some)
+        .map_err(|e| {
+            obj.get("data").map_or(e.clone(), |d| {
+                d.error(format!("[\"net-conf.json\"].{}: {}", e.field, e.message))
+            })
+        })
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct CalicoConfig {
     pub backend: Option<Backend>,
     pub veth_mtu: Option<u32>,
+    /// Canal's `canal_iface`/`masquerade`: present only in Canal's calico-config.
+    pub canal: Option<netdiag_core::model::flannel::CanalConfig>,
 }
 
 pub(crate) fn parse(obj: &Cursor<'_, '_>) -> Result<CalicoConfig, ParseError> {
@@ -31,7 +64,21 @@ pub(crate) fn parse(obj: &Cursor<'_, '_>) -> Result<CalicoConfig, ParseError> {
         .get("veth_mtu")?
         .uint(u64::from(u32::MAX))?
         .and_then(|n| u32::try_from(n).ok());
-    Ok(CalicoConfig { backend, veth_mtu })
+    let canal_iface = data.get("canal_iface")?;
+    let canal = if canal_iface.is_set() {
+        let masquerade = data.get("masquerade")?.string()?;
+        Some(netdiag_core::model::flannel::CanalConfig {
+            iface: canal_iface.string()?.filter(|s| !s.trim().is_empty()),
+            masquerade: masquerade.map(|m| m.trim().eq_ignore_ascii_case("true")),
+        })
+    } else {
+        None
+    };
+    Ok(CalicoConfig {
+        backend,
+        veth_mtu,
+        canal,
+    })
 }
 
 #[cfg(test)]

@@ -88,6 +88,16 @@ fn keep(kind: &str, api: &str, v: &Value, pin: bool) -> Option<Value> {
         }
         ("Pod", "v1") => pod(v),
         ("ConfigMap", "v1") if v["metadata"]["name"] == "calico-config" => v.clone(),
+        // Flannel's: only net-conf.json (cni-conf.json says nothing the checks use).
+        ("ConfigMap", "v1")
+            if v["metadata"]["name"] == "kube-flannel-cfg"
+                || v["metadata"]["name"] == "canal-config" =>
+        {
+            json!({
+                "metadata": {"name": v["metadata"]["name"], "namespace": v["metadata"]["namespace"]},
+                "data": {"net-conf.json": v["data"]["net-conf.json"]},
+            })
+        }
         ("Installation", a) if a.starts_with("operator.tigera.io/") => json!({
             "spec": {"calicoNetwork": v["spec"]["calicoNetwork"]},
             "metadata": {"name": v["metadata"]["name"]},
