@@ -19,6 +19,8 @@ use crate::model::cluster::PoolType;
 use crate::model::{ClusterIntent, Link, LinkKind, NodeState, Route, RouteType};
 use crate::report::Report;
 
+mod flannel;
+
 /// One end's node: its name, what was collected there, and node-status's report for it.
 struct Side<'a> {
     name: Option<&'a str>,
@@ -188,6 +190,10 @@ pub(super) fn walk(
     nodes: &HashMap<String, NodeEvidence>,
     req: Request<'_>,
 ) -> Trace {
+    // Flannel and Canal: flanneld's routes, neighbours and FDB, not Calico's blocks.
+    if let Some(mode) = expect::flannel::detect(intent) {
+        return flannel::walk(intent, nodes, req, &mode);
+    }
     let (src, dst) = (req.src, req.dst);
     let s = Side::new(intent, nodes, src.node.as_deref());
     let d = Side::new(intent, nodes, dst.node.as_deref());

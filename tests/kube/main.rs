@@ -686,6 +686,38 @@ fn missing_calico_groups_ask_whether_calico_is_installed() {
     );
 }
 
+/// Issue 16: a Flannel-only cluster (no Calico group served) and a Canal cluster are read from
+/// their ConfigMap (kube-flannel/kube-flannel-cfg, kube-system/canal-config), Nodes and Pods,
+/// and give the same report as their files.
+#[test]
+fn flannel_and_canal_intent_from_the_api_gives_the_same_report_as_files() {
+    for (name, configmap) in [
+        (
+            "flannel-healthy",
+            "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        ),
+        (
+            "flannel-stale-fdb",
+            "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        ),
+        (
+            "flannel-canal-stale-fdb",
+            "/api/v1/namespaces/kube-system/configmaps/canal-config",
+        ),
+    ] {
+        let c = assert_same_report(name, Group::None, None);
+        let requests = c.requests();
+        assert!(
+            requests.iter().any(|r| r == configmap),
+            "{name}: {configmap} was read: {requests:?}"
+        );
+        assert!(
+            !requests.iter().any(|r| r.contains("projectcalico.org/v1/")),
+            "{name}: no Calico list is asked for when no Calico group is served: {requests:?}"
+        );
+    }
+}
+
 #[test]
 fn a_crd_answering_404_is_named() {
     // The CRD group is served, but one CRD is absent (a partial install): its list answers 404.

@@ -252,7 +252,7 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
     let calico_served = calico.v3.is_some() || calico.crd;
     if !calico_served && flannel.is_none() {
         bail!(
-            "API server {}: neither projectcalico.org/v3 nor crd.projectcalico.org/v1 is served, and no Flannel ConfigMap (kube-flannel/kube-flannel-cfg, kube-system/kube-flannel-cfg or kube-system/canal-config): is Calico (or Flannel) installed?",
+            "API server {}: neither projectcalico.org/v3 nor crd.projectcalico.org/v1 is served: is Calico installed? (nor is Flannel: no kube-flannel/kube-flannel-cfg, kube-system/kube-flannel-cfg or kube-system/canal-config ConfigMap)",
             api.server
         );
     }
