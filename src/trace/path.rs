@@ -231,7 +231,16 @@ pub(super) fn walk(
         }
         hops.push(underlay(&s, encap, actual.as_ref(), outer.as_ref(), dst));
     }
-    let (mtu_hop, mtu) = mtu(&s, &d, ctx.as_ref(), encap, actual.as_ref(), req, same_node);
+    let (mtu_hop, mtu) = mtu(
+        &s,
+        &d,
+        ctx.as_ref(),
+        encap,
+        actual.as_ref(),
+        req,
+        same_node,
+        None,
+    );
     hops.push(mtu_hop);
     if !same_node {
         hops.push(arrive(
@@ -934,6 +943,7 @@ fn mtu(
     actual: Option<&Route>,
     req: Request<'_>,
     same_node: bool,
+    bridge_port: Option<String>,
 ) -> (Hop, MtuBudget) {
     let v6 = req.dst.ip.is_ipv6();
     let overhead = match encap {
@@ -944,12 +954,15 @@ fn mtu(
     };
     let mut ev = Vec::new();
     // The source pod's interface (host side and pod side share an MTU in Calico).
+    // Flannel's bridge: the pod's port on cni0 (found by its MAC), which has no /32 route.
     let pod_dev = if req.src.in_host_namespace() {
         None
     } else {
-        s.state()
-            .and_then(|st| workload_route(st, req.src.ip))
-            .and_then(|r| r.dev.clone())
+        bridge_port.or_else(|| {
+            s.state()
+                .and_then(|st| workload_route(st, req.src.ip))
+                .and_then(|r| r.dev.clone())
+        })
     };
     let pod = pod_dev
         .as_deref()

@@ -503,7 +503,10 @@ mod flannel_tests {
         assert_eq!(cfg.vxlan_ports, vec![8472, 4789]);
         assert_eq!((cfg.cluster_port, cfg.vni), (8472, Some(1)));
         assert_eq!(assumption(&intent, &cfg), None);
-        assert_eq!(default_filter(&cfg), "udp dst port 8472 or udp dst port 4789 or ip proto 4");
+        assert_eq!(
+            default_filter(&cfg),
+            "udp dst port 8472 or udp dst port 4789 or ip proto 4"
+        );
     }
 
     #[test]

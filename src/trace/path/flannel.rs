@@ -133,7 +133,19 @@ pub(super) fn walk(
         }
         hops.push(underlay(&s, now, actual.as_ref(), outer.as_ref(), dst));
     }
-    let (mtu_hop, budget) = mtu(&s, &d, ctx.as_ref(), now, actual.as_ref(), req, same_node);
+    let port = (!mode.canal)
+        .then(|| s.state().and_then(|st| bridge_port(st, src.ip)))
+        .flatten();
+    let (mtu_hop, budget) = mtu(
+        &s,
+        &d,
+        ctx.as_ref(),
+        now,
+        actual.as_ref(),
+        req,
+        same_node,
+        port,
+    );
     hops.push(mtu_hop);
     if !same_node && now == Encap::Vxlan {
         hops.push(arrive(&d, &exp, outer.as_ref()));
@@ -169,6 +181,21 @@ pub(super) fn walk(
         verdict,
         probe: None,
     }
+}
+
+/// The pod's port on cni0: its neighbour entry on cni0 gives its MAC, the bridge's FDB the port
+/// that MAC was learnt on. `None` until the pod has talked (no neighbour yet).
+fn bridge_port(state: &NodeState, ip: IpAddr) -> Option<String> {
+    let mac = state
+        .neighbours()
+        .iter()
+        .find(|n| n.ip == ip && n.dev == "cni0")?
+        .mac?;
+    state
+        .fdb()
+        .iter()
+        .find(|e| e.mac == mac && e.master.as_deref() == Some("cni0"))
+        .map(|e| e.dev.clone())
 }
 
 /// Flannel's CNI bridge on one node: cni0 up, carrying its lease's first address.
@@ -348,11 +375,16 @@ fn route(
     };
     let mut ev = ev;
     ev.push(format!("expected: {words}"));
-    let good = route.as_ref().is_some_and(|r| {
-        Some(r.dst) == l.subnet
-            && first_gateway(r) == want_gw
-            && want_dev.is_none_or(|d| first_dev(r) == Some(d))
-    });
+    // A table route must be the lease's own (a shorter prefix, the default route, is not
+    // flanneld's); the kernel's answer to a lookup names the destination itself (a /32).
+    let lease_len = l.subnet.map_or(0, |s| s.prefix_len());
+    let missing = route
+        .as_ref()
+        .is_none_or(|r| r.dst.prefix_len() < lease_len);
+    let good = !missing
+        && route.as_ref().is_some_and(|r| {
+            first_gateway(r) == want_gw && want_dev.is_none_or(|d| first_dev(r) == Some(d))
+        });
     let summary = match &route {
         Some(r) => format!("{} routes {} by {}", s.label(), dst.ip, r.dst),
         None => format!("{} has no route for {}", s.label(), dst.ip),
@@ -362,7 +394,6 @@ fn route(
         return (hop, route);
     }
     let subject = format!("route {subnet}");
-    let missing = route.as_ref().is_none_or(|r| Some(r.dst) != l.subnet);
     let hop = if missing {
         hop.broken_by(
             s.finding(|f| f.code == Code::FlannelRouteMissing && f.subject == subject),
@@ -406,14 +437,22 @@ fn tunnel_out(s: &Side, exp: &Expected) -> Hop {
         ),
         vec![link_line(l)],
     );
+    // Learning on is a finding, not a break: frames still reach the static FDB entries' peers.
     let device_codes = [
         Code::FlannelDeviceDown,
         Code::FlannelVniMismatch,
         Code::FlannelPortMismatch,
         Code::FlannelLocalMismatch,
-        Code::FlannelLearning,
     ];
     let subject = format!("link {}", exp.device);
+    let mut hop = hop;
+    if let Some(f) = s.finding(|f| f.code == Code::FlannelLearning && f.subject == subject) {
+        hop.evidence.push(format!(
+            "node-status {}: {} (traffic still flows)",
+            f.code.as_str(),
+            f.actual
+        ));
+    }
     match s.finding(|f| device_codes.contains(&f.code) && f.subject == subject) {
         Some(f) => {
             let code = f.code;
@@ -430,12 +469,17 @@ fn vtep(
     actual: Option<&Route>,
     ctx: Option<&Context>,
 ) -> (Hop, Outer) {
+    // The kernel encapsulates with the device's own VNI and port, whatever the config says.
+    let dev_vx = s
+        .state()
+        .and_then(|st| st.link(&exp.device))
+        .and_then(|l| l.vxlan.clone());
     let mut outer = Outer {
         src: ctx.and_then(|c| c.node_ip).map(IpAddr::V4),
         dst: None,
         proto: "udp".to_string(),
-        vni: Some(exp.vni),
-        dport: Some(exp.port),
+        vni: dev_vx.as_ref().and_then(|v| v.vni).or(Some(exp.vni)),
+        dport: dev_vx.as_ref().and_then(|v| v.port).or(Some(exp.port)),
     };
     let Some(state) = s.state() else {
         return (s.missing(Step::Vtep, "VTEP neighbour and FDB entry"), outer);
@@ -578,9 +622,14 @@ fn arrive(d: &Side, exp: &Expected, outer: Option<&Outer>) -> Hop {
             "the outer destination is not this node's address: the sender's FDB entry is stale",
         );
     }
+    // Judged against what the sender really sends (its device's VNI and port).
+    let (vni, port) = (
+        outer.and_then(|o| o.vni).unwrap_or(exp.vni),
+        outer.and_then(|o| o.dport).unwrap_or(exp.port),
+    );
     let vx = l.vxlan.as_ref();
-    if vx.and_then(|v| v.vni).is_some_and(|v| v != exp.vni)
-        || vx.and_then(|v| v.port).is_some_and(|p| p != exp.port)
+    if vx.and_then(|v| v.vni).is_some_and(|v| v != vni)
+        || vx.and_then(|v| v.port).is_some_and(|p| p != port)
     {
         let subject = format!("link {}", exp.device);
         return hop.broken_by(
