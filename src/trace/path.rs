@@ -935,6 +935,7 @@ fn underlay(
 }
 
 /// Step 4: the MTU budget along the path.
+#[allow(clippy::too_many_arguments)]
 fn mtu(
     s: &Side,
     d: &Side,

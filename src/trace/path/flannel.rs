@@ -378,9 +378,17 @@ fn route(
     // A table route must be the lease's own (a shorter prefix, the default route, is not
     // flanneld's); the kernel's answer to a lookup names the destination itself (a /32).
     let lease_len = l.subnet.map_or(0, |s| s.prefix_len());
-    let missing = route
-        .as_ref()
-        .is_none_or(|r| r.dst.prefix_len() < lease_len);
+    // The kernel's answer is a /32 either way: whether flanneld's route exists is the table's.
+    let missing = if state.routes.is_some() {
+        !state
+            .routes()
+            .iter()
+            .any(|r| r.is_main() && Some(r.dst) == l.subnet)
+    } else {
+        route
+            .as_ref()
+            .is_none_or(|r| r.dst.prefix_len() < lease_len)
+    };
     let good = !missing
         && route.as_ref().is_some_and(|r| {
             first_gateway(r) == want_gw && want_dev.is_none_or(|d| first_dev(r) == Some(d))
@@ -433,7 +441,9 @@ fn tunnel_out(s: &Side, exp: &Expected) -> Hop {
         Verdict::Ok,
         format!(
             "leaves by {} (VNI {}, port {})",
-            exp.device, exp.vni, exp.port
+            exp.device,
+            l.vxlan.as_ref().and_then(|v| v.vni).unwrap_or(exp.vni),
+            l.vxlan.as_ref().and_then(|v| v.port).unwrap_or(exp.port)
         ),
         vec![link_line(l)],
     );
