@@ -219,6 +219,7 @@ pub fn check(
 ) {
     let conf = intent.flannel.as_ref();
     let exp = Expected::of(conf);
+    partial_intent(intent, mode, out);
     if let Some(c) = conf {
         if !c.is_vxlan() {
             out.push(
@@ -230,7 +231,6 @@ pub fn check(
             return;
         }
     }
-    partial_intent(intent, mode, out);
     let local = Lease::of(node);
     if local.subnet.is_none() {
         out.unknown(format!(

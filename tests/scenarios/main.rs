@@ -314,3 +314,19 @@ fn real_nodes_give_their_expected_findings() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Issue 16: every FLANNEL-* code is the expected finding of at least one scenario, so each
+/// Flannel rule is held to a node built from flannel's own source.
+#[test]
+fn every_flannel_code_has_a_scenario() {
+    let mut expected = std::collections::BTreeSet::new();
+    for dir in scenarios() {
+        expected.extend(expected_codes(&dir).into_keys());
+    }
+    let missing: Vec<&str> = netdiag_core::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| c.starts_with("FLANNEL-") && !expected.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "no scenario expects {missing:?}");
+}
