@@ -121,3 +121,49 @@ mod tests {
         assert_eq!(ci.notes.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod flannel_tests {
+    use super::super::parse_resources;
+
+    #[test]
+    fn kube_flannel_cfg_and_annotations_are_read() {
+        let ci = parse_resources(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-flannel}\ndata:\n  cni-conf.json: '{}'\n  net-conf.json: '{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\", \"Port\": 4789}}'\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  annotations:\n    flannel.alpha.coreos.com/backend-data: '{\"VNI\":1,\"VtepMAC\":\"ae:41:b3:12:6c:01\"}'\n    flannel.alpha.coreos.com/backend-type: vxlan\n    flannel.alpha.coreos.com/kube-subnet-manager: \"true\"\n    flannel.alpha.coreos.com/public-ip: 10.0.0.1\n    flannel.alpha.coreos.com/public-ip-overwrite: 192.0.2.7\nspec: {podCIDR: 10.244.1.0/24}\n",
+        )
+        .expect("parse");
+        let c = ci.flannel.expect("net-conf");
+        assert_eq!(c.source, "ConfigMap kube-flannel/kube-flannel-cfg");
+        assert_eq!((c.port(), c.vni()), (4789, 1));
+        assert!(ci.notes.is_empty(), "{:?}", ci.notes);
+        let f = ci.nodes[0].flannel.clone().expect("annotations");
+        assert_eq!(f.backend_type.as_deref(), Some("vxlan"));
+        assert_eq!(f.kube_subnet_manager, Some(true));
+        assert_eq!(
+            f.public_ipv4().map(|i| i.to_string()).as_deref(),
+            Some("192.0.2.7")
+        );
+        assert_eq!(
+            f.vtep_mac.map(|m| m.to_string()).as_deref(),
+            Some("ae:41:b3:12:6c:01")
+        );
+    }
+
+    #[test]
+    fn bad_net_conf_names_the_field_and_bad_annotations_are_notes() {
+        let err = parse_resources(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-system}\ndata:\n  net-conf.json: '{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\", \"VNI\": -1}}'\n",
+        )
+        .expect_err("bad VNI");
+        assert!(err.field.starts_with("data"), "{err}");
+        assert!(err.to_string().contains("Backend.VNI"), "{err}");
+        let ci = parse_resources(
+            "apiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  annotations: {flannel.alpha.coreos.com/backend-data: '{not json', flannel.alpha.coreos.com/public-ip: nope}\n",
+        )
+        .expect("a bad annotation is not an error");
+        let f = ci.nodes[0].flannel.clone().expect("annotations");
+        assert_eq!((f.vtep_mac, f.public_ip), (None, None));
+        assert_eq!(f.problems.len(), 2);
+        assert_eq!(ci.notes.len(), 2, "{:?}", ci.notes);
+    }
+}
