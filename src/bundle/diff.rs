@@ -253,6 +253,7 @@ mod tests {
                 state: Some(FdbState::Permanent),
             }]),
             sysctl: None,
+            flannel_subnet_env: None,
             notes: vec![],
         }
     }
