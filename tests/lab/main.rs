@@ -174,6 +174,8 @@ const FAULTS: &[(&str, Option<&str>, bool)] = &[
     ("stale-blackhole", Some("BLACKHOLE-STALE"), false),
     ("node-ip-changed", Some("NODE-IP-NOT-LOCAL"), true),
     ("blocked-vxlan", None, true),
+    // Issue 16: vxlan.calico re-created with learning on; traffic still flows.
+    ("learning", Some("VXLAN-LEARNING-ON"), false),
 ];
 
 #[test]
