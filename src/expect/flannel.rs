@@ -68,17 +68,33 @@ pub fn detect(intent: &ClusterIntent) -> Option<FlannelMode> {
         format!("net-conf.json of {}", c.source)
     } else if intent.canal.is_some() {
         "canal_iface in Canal's ConfigMap".to_string()
-    } else if annotated > 0 {
+    } else if annotated > 0 && !calico_routes(intent) {
         format!("{annotated} Nodes with flannel.alpha.coreos.com/backend-type")
     } else {
+        // Annotations alone, beside Calico pools that tunnel or Calico IPAM blocks: leftovers of
+        // a Flannel-to-Calico migration (the annotations stay on the Nodes); Calico's rules apply.
         return None;
     };
     let canal = intent.canal.is_some()
         || intent
             .flannel
             .as_ref()
-            .is_some_and(|c| c.source.ends_with("/canal-config"));
+            .is_some_and(|c| c.source.ends_with("canal-config"));
     Some(FlannelMode { canal, evidence })
+}
+
+/// Whether Calico itself routes pods here: an IPPool with VXLAN or IPIP, IPAM blocks, or a
+/// calico-config backend of bird or vxlan (Canal's is none).
+fn calico_routes(intent: &ClusterIntent) -> bool {
+    intent
+        .pools
+        .iter()
+        .any(|p| p.vxlan_mode.is_on() || p.ipip_mode.is_on())
+        || !intent.blocks.is_empty()
+        || matches!(
+            intent.backend,
+            Some(crate::model::cluster::Backend::Bird | crate::model::cluster::Backend::Vxlan)
+        )
 }
 
 /// One remote node's lease, as flanneld reads it from its Node.
@@ -221,6 +237,23 @@ pub fn check(
     let exp = Expected::of(conf);
     partial_intent(intent, mode, out);
     if let Some(c) = conf {
+        // IPv6-only Flannel (EnableIPv4 false) programs flannel-v6.<VNI> only.
+        if c.enable_ipv4 == Some(false) {
+            out.push(
+                Finding::new(Code::FlannelBackendNotModelled, "flannel IPv6-only")
+                    .expected("EnableIPv4 (Flannel's default), the IPv4 network netdiag models")
+                    .actual(format!("EnableIPv4 false ({})", c.source))
+                    .hint("flannel-v6.<VNI> and its routes, neighbours and FDB entries are not checked; the workload and kernel checks still are"),
+            );
+            return;
+        }
+        if c.enable_ipv6 == Some(true) {
+            out.unknown(format!(
+                "EnableIPv6 ({}): flannel-v6.{} and the IPv6 leases are not checked, only IPv4",
+                c.source,
+                c.vni()
+            ));
+        }
         if !c.is_vxlan() {
             out.push(
                 Finding::new(Code::FlannelBackendNotModelled, format!("flannel backend {}", c.backend()))
@@ -833,5 +866,60 @@ fn pod_mtu(state: &NodeState, dev: &Link, mode: &FlannelMode, out: &mut Outcome)
                     .hint("the pod sends packets the tunnel cannot carry: FLANNEL_MTU in subnet.env (or Canal's veth_mtu) is above flannel.1's MTU; recreate the pod after fixing it"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cluster::{EncapMode, IpPool};
+    use crate::model::flannel::{CanalConfig, FlannelNode};
+
+    fn annotated(name: &str) -> NodeIntent {
+        NodeIntent {
+            name: name.into(),
+            flannel: Some(FlannelNode {
+                backend_type: Some("vxlan".into()),
+                ..FlannelNode::default()
+            }),
+            ..NodeIntent::default()
+        }
+    }
+
+    /// Issue 16: the intent picks the dataplane — net-conf.json or Canal's settings always,
+    /// Flannel's annotations alone only while Calico routes nothing itself (a Flannel-to-Calico
+    /// migration leaves them on the Nodes).
+    #[test]
+    fn the_intent_picks_flannel_canal_or_calico() {
+        let mut i = ClusterIntent {
+            nodes: vec![annotated("a"), annotated("b")],
+            ..ClusterIntent::default()
+        };
+        let m = detect(&i).expect("annotations alone");
+        assert!(!m.canal && m.evidence.contains("2 Nodes"));
+        i.pools.push(IpPool {
+            name: "default-ipv4-ippool".into(),
+            cidr: "192.168.0.0/16".parse().expect("cidr"),
+            block_size: 26,
+            ipip_mode: EncapMode::Never,
+            vxlan_mode: EncapMode::Always,
+            nat_outgoing: true,
+            disabled: false,
+            node_selector: None,
+            allowed_uses: Vec::new(),
+        });
+        assert_eq!(detect(&i), None, "Calico VXLAN with leftover annotations");
+        i.flannel = Some(FlannelConfig {
+            source: "ConfigMap kube-system/rke2-canal-config".into(),
+            ..FlannelConfig::default()
+        });
+        assert!(
+            detect(&i).is_some_and(|m| m.canal),
+            "net-conf.json always wins"
+        );
+        i.flannel = None;
+        i.canal = Some(CanalConfig::default());
+        assert!(detect(&i).is_some_and(|m| m.canal));
+        assert_eq!(detect(&ClusterIntent::default()), None);
     }
 }

@@ -508,10 +508,12 @@ fn encode(s: &str) -> String {
 
 /// Where Flannel's net-conf.json lives: kube-flannel.yml's namespace, older manifests' (and
 /// RKE2's), and Canal's ConfigMap.
-const FLANNEL_CONFIGMAPS: [&str; 3] = [
+const FLANNEL_CONFIGMAPS: [&str; 4] = [
     "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
     "/api/v1/namespaces/kube-system/configmaps/kube-flannel-cfg",
     "/api/v1/namespaces/kube-system/configmaps/canal-config",
+    // RKE2's Canal chart.
+    "/api/v1/namespaces/kube-system/configmaps/rke2-canal-config",
 ];
 
 /// A GET whose 404 means absent and whose 403 costs a note (an older ClusterRole), not the intent.

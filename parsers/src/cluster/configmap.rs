@@ -11,7 +11,8 @@ use crate::error::ParseError;
 pub(crate) const CALICO_CONFIG: &str = "calico-config";
 /// Flannel's ConfigMap (kube-flannel.yml, in kube-flannel; older manifests and Canal's flannel
 /// put theirs in kube-system, Canal's is named `canal-config` and carries `net-conf.json` too).
-pub(crate) const FLANNEL_CONFIGS: [&str; 2] = ["kube-flannel-cfg", "canal-config"];
+pub(crate) const FLANNEL_CONFIGS: [&str; 3] =
+    ["kube-flannel-cfg", "canal-config", "rke2-canal-config"];
 
 /// Flannel's net-conf.json from its ConfigMap; `None` when the key is absent.
 pub(crate) fn parse_flannel(

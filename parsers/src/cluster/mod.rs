@@ -302,7 +302,7 @@ impl Builder {
                     }
                     // kube-flannel-cfg holds nothing else; Canal's canal-config also holds
                     // what calico-config holds in Calico's own manifests.
-                    if name != "canal-config" {
+                    if !name.ends_with("canal-config") {
                         return Ok(());
                     }
                 } else if name != configmap::CALICO_CONFIG {

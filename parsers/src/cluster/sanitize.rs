@@ -92,7 +92,8 @@ fn keep(kind: &str, api: &str, v: &Value, pin: bool) -> Option<Value> {
         // cni_network_config say nothing the checks use).
         ("ConfigMap", "v1")
             if v["metadata"]["name"] == "kube-flannel-cfg"
-                || v["metadata"]["name"] == "canal-config" =>
+                || v["metadata"]["name"] == "canal-config"
+                || v["metadata"]["name"] == "rke2-canal-config" =>
         {
             let mut data = serde_json::Map::new();
             for k in [
