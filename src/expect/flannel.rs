@@ -284,7 +284,10 @@ pub fn check(
         }
     }
     let dev = device(state, &exp, node, &local, conf, out);
-    subnet_env(state, &exp, conf, &local, dev, out);
+    if let (Some(d), Some(c)) = (dev, intent.canal.as_ref()) {
+        canal_iface(state, d, c, out);
+    }
+    subnet_env(state, &exp, conf, intent.canal.as_ref(), &local, dev, out);
     if !mode.canal {
         cni0(state, &local, out);
     }
@@ -496,10 +499,37 @@ fn device<'s>(
     Some(dev)
 }
 
+/// Canal's `canal_iface` is flanneld's `--iface` (Canal manifest: `FLANNELD_IFACE` from it): when
+/// set, flannel.1 must sit on that interface.
+fn canal_iface(
+    state: &NodeState,
+    dev: &Link,
+    canal: &crate::model::flannel::CanalConfig,
+    out: &mut Outcome,
+) {
+    let (Some(want), Some(v)) = (canal.iface.as_deref(), dev.vxlan.as_ref()) else {
+        return;
+    };
+    let actual = v.parent_name.clone().or_else(|| {
+        v.parent_index
+            .and_then(|i| state.link_by_index(i))
+            .map(|l| l.name.clone())
+    });
+    if let Some(actual) = actual.filter(|a| a != want) {
+        out.push(
+            Finding::new(Code::FlannelLocalMismatch, format!("link {}", dev.name))
+                .expected(format!("dev {want} (Canal's canal_iface)"))
+                .actual(format!("dev {actual}"))
+                .hint("flanneld runs with --iface from canal_iface: the device was made on another interface (canal_iface changed without restarting the canal pods, or the interface was renamed)"),
+        );
+    }
+}
+
 fn subnet_env(
     state: &NodeState,
     exp: &Expected,
     conf: Option<&FlannelConfig>,
+    canal: Option<&crate::model::flannel::CanalConfig>,
     local: &Lease,
     dev: Option<&Link>,
     out: &mut Outcome,
@@ -529,6 +559,12 @@ fn subnet_env(
                 got.to_string(),
                 "net-conf.json changed and flanneld has not rewritten subnet.env: restart it",
             );
+        }
+    }
+    // Canal's `masquerade` is flanneld's --ip-masq, which subnet.env records as FLANNEL_IPMASQ.
+    if let (Some(want), Some(got)) = (canal.and_then(|c| c.masquerade), env.ipmasq) {
+        if want != got {
+            wrong("FLANNEL_IPMASQ", want.to_string(), got.to_string(), "Canal's masquerade setting and the running flanneld disagree (pods' traffic leaving the cluster is, or is not, masqueraded against the ConfigMap): restart the canal pod on this node");
         }
     }
     if let (Some(d), Some(got)) = (dev.and_then(|d| d.mtu), env.mtu) {

@@ -116,3 +116,7 @@ for s in device-missing device-down addr-mismatch local-mismatch neigh-wrong-mac
   build $s
   echo "flannel-$s"
 done
+# Intent-only faults share a healthy node's dumps.
+mkdir -p "$here/../flannel-canal-iface-mismatch/nodes/worker"
+cp "$here"/../flannel-canal-healthy/nodes/worker/* "$here/../flannel-canal-iface-mismatch/nodes/worker/"
+echo flannel-canal-iface-mismatch
