@@ -1383,3 +1383,38 @@ fn bundle_from_the_api_carries_no_token_or_secret() {
     assert!(!codes(&api).is_empty());
     assert_eq!(codes(&from_bundle), codes(&api), "{}", err(&from_bundle));
 }
+
+/// Issue 16: an older ClusterRole that cannot GET Flannel's ConfigMaps costs a note on a Calico
+/// cluster, not the intent: the report is the files' plus that note.
+#[test]
+fn a_forbidden_flannel_config_map_costs_a_note_not_the_intent() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    for p in [
+        "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        "/api/v1/namespaces/kube-system/configmaps/kube-flannel-cfg",
+    ] {
+        cluster.forbidden.insert(p.to_string());
+    }
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d(&dir),
+        "--kubeconfig",
+        &kc,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr {}", err(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    assert_eq!(v["backend"]["name"], "vxlan", "{v}");
+    assert!(
+        v["unknown"]
+            .to_string()
+            .contains("kube-flannel-cfg forbidden (403)"),
+        "{v}"
+    );
+}
