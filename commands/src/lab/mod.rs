@@ -315,7 +315,12 @@ fn status_text(plan: &Plan) -> String {
         s,
         "lab {name}  mode {}  backend {}  underlay MTU {} ({encap}pods {})",
         mode_name(plan.params.mode),
-        plan.backend,
+        // Flannel routes in the Flannel modes (Canal's calico_backend is none).
+        if plan.flannel() {
+            "flannel vxlan"
+        } else {
+            plan.backend
+        },
         plan.params.mtu,
         plan.pod_mtu
     );

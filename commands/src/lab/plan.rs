@@ -921,4 +921,66 @@ mod tests {
         assert_eq!(p.pods[1].ip.to_string(), "172.16.1.1");
         assert_eq!(p.fabric_route_cmds().len(), 4);
     }
+
+    /// Issue 16: the Flannel lab programs what flanneld's vxlan backend does, from its source:
+    /// flannel.1 VNI 1 port 8472 nolearning MTU 1450 with the lease's network address, and per
+    /// peer neighbour, FDB entry and `<lease> via <network address> dev flannel.1 onlink`.
+    #[test]
+    fn flannel_lab_follows_flanneld() {
+        let p = Plan::new(&params(LabMode::FlannelVxlan));
+        assert!(p.flannel() && !p.canal() && p.pools.is_empty());
+        assert_eq!(p.vxlan_vni_port(), (FLANNEL_VNI, FLANNEL_PORT));
+        assert_eq!((p.vxlan_mtu, p.pod_mtu), (1450, 1450));
+        let w = &p.nodes[1];
+        assert_eq!(
+            w.pod_cidr.map(|c| c.to_string()).as_deref(),
+            Some("10.244.1.0/24")
+        );
+        assert_eq!(
+            w.tunnel_ip.map(|t| t.to_string()).as_deref(),
+            Some("10.244.1.0")
+        );
+        assert_eq!(
+            p.cni0_ip(1).map(|t| t.to_string()).as_deref(),
+            Some("10.244.1.1")
+        );
+        assert_eq!(
+            p.pods_of(1).next().map(|x| x.ip.to_string()).as_deref(),
+            Some("10.244.1.2")
+        );
+        let lines: Vec<String> = p.node_calico_cmds(1).iter().map(|c| c.join(" ")).collect();
+        let w3 = &p.nodes[3];
+        for want in [
+            format!("link add flannel.1 address {} mtu 1450 type vxlan id 1 dstport 8472 local 10.10.10.11 dev eth0 nolearning", w.vtep_mac),
+            "addr add 10.244.1.0/32 dev flannel.1".to_string(),
+            format!("neigh replace 10.244.3.0 lladdr {} dev flannel.1 nud permanent", w3.vtep_mac),
+            format!("fdb append {} dev flannel.1 dst 10.10.20.13 self permanent", w3.vtep_mac),
+            "route replace 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink".to_string(),
+            "link set cni0 mtu 1450 up".to_string(),
+        ] {
+            assert!(lines.iter().any(|l| l.ends_with(&want)), "{want:?} not in {lines:#?}");
+        }
+        assert!(!lines
+            .iter()
+            .any(|l| l.contains("vxlan.calico") || l.contains("blackhole")));
+        let canal = Plan::new(&params(LabMode::Canal));
+        assert!(canal.canal() && canal.pods[0].cali.starts_with("cali"));
+        let lines: Vec<String> = canal
+            .node_calico_cmds(1)
+            .iter()
+            .map(|c| c.join(" "))
+            .collect();
+        assert!(
+            lines.iter().any(|l| l.ends_with(&format!(
+                "route replace 10.244.1.2/32 dev {} scope link",
+                canal
+                    .pods_of(1)
+                    .next()
+                    .map(|x| x.cali.clone())
+                    .unwrap_or_default()
+            ))),
+            "{lines:#?}"
+        );
+        assert!(!lines.iter().any(|l| l.contains("cni0")));
+    }
 }
