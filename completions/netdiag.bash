@@ -869,7 +869,7 @@ _netdiag() {
             return 0
             ;;
         netdiag__subcmd__lab__subcmd__break)
-            opts="-h --name --node --peer --color --help stale-fdb missing-fdb missing-neigh wrong-neigh-mac missing-route wrong-route wrong-vni wrong-port tunnel-down mtu stale-blackhole node-ip-changed blocked-vxlan bird-stopped bgp-blocked wrong-as"
+            opts="-h --name --node --peer --color --help stale-fdb missing-fdb missing-neigh wrong-neigh-mac missing-route wrong-route wrong-vni wrong-port tunnel-down mtu stale-blackhole node-ip-changed blocked-vxlan bird-stopped bgp-blocked wrong-as learning"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,7 +1110,7 @@ _netdiag() {
                     return 0
                     ;;
                 --mode)
-                    COMPREPLY=($(compgen -W "vxlan-crosssubnet vxlan-always bgp mixed ipip-always ipip-crosssubnet" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "vxlan-crosssubnet vxlan-always bgp mixed ipip-always ipip-crosssubnet flannel-vxlan canal" -- "${cur}"))
                     return 0
                     ;;
                 --nodes)

@@ -94,7 +94,9 @@ vxlan-always\t'One pool, VXLAN Always (backend vxlan)'
 bgp\t'One pool without encapsulation (backend bird); the fabric routes blocks across subnets'
 mixed\t'Two pools: 192.168.0.0/16 VXLAN CrossSubnet and 172.16.0.0/16 no-encap (backend bird)'
 ipip-always\t'One pool, IPIP Always (backend bird); needs the kernel\'s ipip module'
-ipip-crosssubnet\t'One pool, IPIP CrossSubnet (backend bird); needs the kernel\'s ipip module'"
+ipip-crosssubnet\t'One pool, IPIP CrossSubnet (backend bird); needs the kernel\'s ipip module'
+flannel-vxlan\t'Flannel\'s VXLAN backend (kube-flannel.yml defaults): flannel.1 VNI 1 port 8472, a /24 podCIDR per node, pods on the cni0 bridge; no Calico resources'
+canal\t'Canal: Flannel VXLAN networking with Calico\'s workload veths (cali*, /32 routes)'"
 complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l nodes -d 'How many nodes (control-plane, worker, worker2, …; the 4th is in a second subnet)' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l pods-per-node -d 'Pods per node' -r
 complete -c netdiag -n "__fish_netdiag_using_subcommand lab; and __fish_seen_subcommand_from up" -l mtu -d 'Underlay MTU of the nodes\' eth0' -r

@@ -71,6 +71,17 @@ if [ -x "$target_dir/debug/netdiag" ]; then
 fi
 printf 'net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 2\nnet.ipv4.conf.vxlan/calico.rp_filter = 0\nnet.ipv4.conf.cali1234.proxy_arp = 1\nnet.ipv4.conf.eth0.rp_filter = (unreadable: No such file or directory (os error 2))\nkernel.osrelease = 6.1.0-13-amd64\n' \
   >"$work/sysctl.txt"
+mkdir -p "$work/flannel"
+i=0
+for f in testdata/scenarios/flannel-*/cluster/kube-flannel-cfg.yaml; do
+  { printf '\x00'; sed -n '/net-conf.json: |/,$p' "$f" | tail -n +2; } >"$work/flannel/netconf-$i"
+  i=$((i + 1))
+done
+printf '\x01{"VNI":1,"VtepMAC":"ae:41:b3:12:6c:01"}' >"$work/flannel/backend-data"
+for f in testdata/scenarios/flannel-*/nodes/*/subnet.env; do
+  { printf '\x02'; cat "$f"; } >"$work/flannel/subnet-env-$i"
+  i=$((i + 1))
+done
 
 # The seed files of a target (globs that match nothing are dropped).
 seeds() {
@@ -94,6 +105,8 @@ seeds() {
     netlink) echo testdata/netlink/*.bin ;;
     sysctl) echo "$work/sysctl.txt" ;;
     bird) echo testdata/bird/* $s/*/nodes/*/bird-*.txt ;;
+    # net-conf.json (0), backend-data (1), subnet.env (2): each seed gets its selector byte.
+    flannel) echo "$work"/flannel/* ;;
     bundle_archive) echo "$work"/bundle.tar "$work"/bundle.tar.gz ;;
     bundle_manifest) echo "$work"/manifest.json ;;
   esac

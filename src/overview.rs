@@ -130,6 +130,27 @@ pub fn build(intent: &ClusterIntent, state: &NodeState, report: &Report) -> Over
         };
     };
     let ctx = Context::new(intent, state, me);
+    // Flannel/Canal: the peers' leases, flannel.1's neighbours and FDB entries.
+    if expect::flannel::detect(intent).is_some() {
+        let mut peers = flannel_peers(intent, state, me, &mut by_peer);
+        peers.sort_by(|a, b| a.name.cmp(&b.name));
+        for (_, fs) in by_peer {
+            local_findings.extend(fs);
+        }
+        return Overview {
+            node: report.node.clone(),
+            node_ip: report.node_ip.clone(),
+            backend: report.backend.name.clone(),
+            pools: report
+                .pools
+                .iter()
+                .map(|p| format!("{} {} {}", p.name, p.cidr, p.mode))
+                .collect(),
+            tunnels: tunnels(state, Some(&ctx), &local_findings),
+            peers,
+            local_findings,
+        };
+    }
     let expected = expect::expected_routes(&ctx);
     let main: HashMap<IpNet, &crate::model::Route> = state
         .routes()
@@ -205,6 +226,74 @@ pub fn build(intent: &ClusterIntent, state: &NodeState, report: &Report) -> Over
         peers,
         local_findings,
     }
+}
+
+/// The peer rows of a Flannel node: each peer's lease, the path flanneld takes to it, and the
+/// neighbour, FDB entry and route on flannel.<VNI> (`expect::flannel` says what is expected).
+fn flannel_peers(
+    intent: &ClusterIntent,
+    state: &NodeState,
+    me: &crate::model::cluster::NodeIntent,
+    by_peer: &mut HashMap<&str, Vec<Finding>>,
+) -> Vec<PeerRow> {
+    use expect::flannel::{path_to, Expected, FlannelPath, Lease};
+    let exp = Expected::of(intent.flannel.as_ref());
+    intent
+        .nodes
+        .iter()
+        .filter(|n| n.name != me.name)
+        .map(|n| {
+            let lease = Lease::of(n);
+            let path = path_to(&exp, state, &lease);
+            let vtep_ip = lease.vtep_ip().map(IpAddr::V4);
+            let neigh = vtep_ip.and_then(|ip| {
+                state
+                    .neighbours()
+                    .iter()
+                    .find(|x| x.ip == ip && x.dev == exp.device)
+            });
+            let fdb = lease.vtep_mac.and_then(|mac| {
+                state
+                    .fdb()
+                    .iter()
+                    .find(|e| e.mac == mac && e.dev == exp.device)
+            });
+            let route = lease
+                .subnet
+                .and_then(|sn| state.routes().iter().find(|r| r.is_main() && r.dst == sn));
+            let findings = by_peer.remove(n.name.as_str()).unwrap_or_default();
+            let health = match findings.iter().map(|f| f.severity).max() {
+                Some(Severity::Error) => Health::Broken,
+                Some(Severity::Warning) => Health::Warning,
+                _ => Health::Ok,
+            };
+            PeerRow {
+                name: n.name.clone(),
+                ip: lease
+                    .public_ip
+                    .map(IpAddr::V4)
+                    .or(n.ipv4_addr().map(IpAddr::V4)),
+                same_subnet: lease
+                    .public_ip
+                    .is_some_and(|ip| expect::flannel::directly_connected(state, ip)),
+                paths: match path {
+                    FlannelPath::Vxlan => vec![PeerPath::Vxlan],
+                    FlannelPath::Direct => vec![PeerPath::Direct],
+                    FlannelPath::None(_) => Vec::new(),
+                },
+                vtep_ip,
+                vtep_mac: lease.vtep_mac.map(|m| m.to_string()),
+                neigh: neigh.map(|x| x.to_string()),
+                neigh_state: neigh.and_then(|x| x.state).map(|s| s.to_string()),
+                fdb_dst: fdb.and_then(|e| e.dst),
+                fdb: fdb.map(|e| e.to_string()),
+                routes_expected: usize::from(lease.subnet.is_some()),
+                routes: route.map(|r| r.to_string()).into_iter().collect(),
+                health,
+                findings,
+            }
+        })
+        .collect()
 }
 
 /// Every VXLAN device and tunl0, Calico's first.

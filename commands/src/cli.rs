@@ -404,6 +404,11 @@ pub enum LabMode {
     IpipAlways,
     /// One pool, IPIP CrossSubnet (backend bird); needs the kernel's ipip module.
     IpipCrosssubnet,
+    /// Flannel's VXLAN backend (kube-flannel.yml defaults): flannel.1 VNI 1 port 8472, a /24
+    /// podCIDR per node, pods on the cni0 bridge; no Calico resources.
+    FlannelVxlan,
+    /// Canal: Flannel VXLAN networking with Calico's workload veths (cali*, /32 routes).
+    Canal,
 }
 
 #[derive(Debug, Args)]
@@ -507,7 +512,7 @@ pub enum LabFault {
     StaleBlackhole,
     /// The node's eth0 carries another address than its Node says.
     NodeIpChanged,
-    /// nftables in the fabric drops VXLAN (UDP 4789) between subnets.
+    /// nftables in the fabric drops VXLAN (UDP 4789, 8472 in the Flannel modes) between subnets.
     BlockedVxlan,
     /// bgp lab: the peer's BIRD is stopped (calico-node down there).
     BirdStopped,
@@ -515,6 +520,8 @@ pub enum LabFault {
     BgpBlocked,
     /// bgp lab: the peer's BIRD runs with AS 64513 instead of the cluster's 64512.
     WrongAs,
+    /// The VXLAN device is re-created with learning on.
+    Learning,
 }
 
 #[derive(Debug, Args)]

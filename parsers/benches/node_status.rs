@@ -27,6 +27,7 @@ fn state(s: &synth::Size) -> NodeState {
         fdb: Some(iproute2::parse_fdb_text(&synth::bridge_fdb(s)).expect("fdb")),
         sysctl: None,
         bgp: None,
+        flannel_subnet_env: None,
         notes: Vec::new(),
     }
 }

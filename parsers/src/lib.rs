@@ -3,6 +3,7 @@
 //! - [`bird`]: BIRD control-socket replies (`show protocols all`, `show route`), 1.6 and 2.x.
 //! - [`bundle`]: a support bundle's tar(.gz), walked with every stated length bounded.
 //! - [`cluster`]: Kubernetes and Calico resources (YAML or JSON; single objects, `List`s, multi-doc).
+//! - [`flannel`]: Flannel's `net-conf.json`, `backend-data` annotation and `subnet.env`.
 //! - [`iproute2`]: `ip`/`bridge` text output and their `-j` JSON.
 //! - [`netlink`]: rtnetlink messages (links, addresses, routes, neighbours, FDB).
 //! - [`pcapfile`]: the classic pcap file format's headers (pcapng is left to libpcap).
@@ -17,6 +18,7 @@ pub mod bird;
 pub mod bundle;
 pub mod cluster;
 pub mod error;
+pub mod flannel;
 pub mod iproute2;
 pub mod netlink;
 pub mod packet;

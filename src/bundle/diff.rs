@@ -254,6 +254,7 @@ mod tests {
             }]),
             sysctl: None,
             bgp: None,
+            flannel_subnet_env: None,
             notes: vec![],
         }
     }

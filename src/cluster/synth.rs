@@ -185,6 +185,7 @@ pub fn state(i: usize, n: usize) -> NodeState {
         fdb: Some(fdb),
         sysctl: Some(sysctl),
         bgp: None,
+        flannel_subnet_env: None,
         notes: Vec::new(),
     }
 }

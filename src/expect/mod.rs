@@ -7,7 +7,8 @@
 //! (tunl0), `workload` (pod routes and cali* interfaces), `mtu`, `cluster` (node IP hygiene,
 //! CrossSubnet sanity, IPAM integrity), `kernel` (forwarding, rp_filter, proxy ARP), `dataplane`
 //! (eBPF and WireGuard, detected so that they are not judged by the plain dataplane's rules), `bgp`
-//! (BIRD's sessions and imported routes against the node-to-node mesh).
+//! (BIRD's sessions and imported routes against the node-to-node mesh), `flannel` (Flannel VXLAN
+//! and Canal: chosen by the intent, instead of Calico's VXLAN, IPIP and block-route rules).
 //!
 //! An absence of intent is never a finding: a kind the source did not read (no IPAMBlocks, no
 //! Pods, no FelixConfiguration in a ticket's files) turns the checks that need it into "not
@@ -20,6 +21,7 @@ mod bgp;
 mod cluster;
 mod context;
 pub mod dataplane;
+pub mod flannel;
 mod ipip;
 mod kernel;
 mod local;
@@ -138,6 +140,16 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     for note in &intent.notes {
         out.unknown.push(format!("intent: {note}"));
     }
+    // Flannel or Canal: Flannel's rules, never Calico's VXLAN/IPIP/BGP ones (and vice versa).
+    if let Some(mode) = flannel::detect(intent) {
+        flannel::check(intent, state, local, &mode, &mut out);
+        if mode.canal {
+            workload::check(&ctx, &mut out);
+        }
+        kernel::check(&ctx, &mut out);
+        out.unknown(NOT_IN_STATE);
+        return Ok(flannel_report(&ctx, &mode, out));
+    }
     partial_intent(intent, &mut out);
     dataplane_caveat(&ctx, &mut out);
     if let BackendOrigin::Inferred(evidence) = &ctx.backend.origin {
@@ -165,6 +177,65 @@ pub fn check(intent: &ClusterIntent, state: &NodeState, node: &str) -> Result<Re
     out.unknown(NOT_IN_STATE);
 
     Ok(Report::build(&ctx, out))
+}
+
+/// The report of a Flannel/Canal node: the backend is Flannel's, the "pool" its Network, and
+/// each peer's path, VTEP and lease are Flannel's.
+fn flannel_report(ctx: &Context, mode: &flannel::FlannelMode, out: Outcome) -> Report {
+    let mut r = Report::build(ctx, out);
+    let conf = ctx.intent.flannel.as_ref();
+    let exp = flannel::Expected::of(conf);
+    r.backend = crate::report::BackendSummary {
+        name: format!(
+            "{}-{}",
+            mode.label(),
+            conf.map(|c| c.backend()).unwrap_or("vxlan")
+        ),
+        origin: if conf.is_some() {
+            "configured"
+        } else {
+            "inferred"
+        }
+        .to_string(),
+        evidence: Some(mode.evidence.clone()),
+    };
+    let local = flannel::Lease::of(ctx.node);
+    r.pools = conf
+        .and_then(|c| c.network)
+        .map(|net| crate::report::PoolSummary {
+            name: "flannel".to_string(),
+            cidr: net.to_string(),
+            mode: format!(
+                "Flannel VXLAN{} (VNI {}, port {})",
+                if exp.direct_routing {
+                    " DirectRouting"
+                } else {
+                    ""
+                },
+                exp.vni,
+                exp.port
+            ),
+            disabled: false,
+            local_blocks: usize::from(local.subnet.is_some()),
+        })
+        .into_iter()
+        .collect();
+    for p in &mut r.peers {
+        let Some(node) = ctx.intent.node(&p.name) else {
+            continue;
+        };
+        let lease = flannel::Lease::of(node);
+        p.paths = match flannel::path_to(&exp, ctx.state, &lease) {
+            flannel::FlannelPath::Vxlan => vec!["vxlan".to_string()],
+            flannel::FlannelPath::Direct => vec!["direct".to_string()],
+            flannel::FlannelPath::None(_) => Vec::new(),
+        };
+        p.node_ip = lease.public_ip.map(|i| i.to_string()).or(p.node_ip.take());
+        p.vtep_ip = lease.vtep_ip().map(|i| i.to_string());
+        p.vtep_mac = lease.vtep_mac.map(|m| m.to_string());
+        p.blocks = usize::from(lease.subnet.is_some());
+    }
+    r
 }
 
 /// What no node state shows, said once in every report so that a clean one is not read as proof.

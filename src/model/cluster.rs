@@ -136,6 +136,9 @@ pub struct NodeIntent {
     pub addresses: Vec<IpAddr>,
     /// `spec.podCIDR(s)` of the Kubernetes Node (host-local IPAM, Flannel).
     pub pod_cidrs: Vec<IpNet>,
+    /// The `flannel.alpha.coreos.com/*` annotations, when Flannel (or Canal) runs on the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flannel: Option<super::flannel::FlannelNode>,
 }
 
 impl NodeIntent {
@@ -162,6 +165,11 @@ impl NodeIntent {
             if !self.pod_cidrs.contains(&c) {
                 self.pod_cidrs.push(c);
             }
+        }
+        match (&mut self.flannel, other.flannel) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            _ => {}
         }
     }
 
@@ -314,6 +322,13 @@ pub struct ClusterIntent {
     /// "not checked" rather than judged against nothing.
     #[serde(default)]
     pub listed: Listed,
+    /// Flannel's `net-conf.json` (the `kube-flannel-cfg` ConfigMap), when the cluster runs Flannel
+    /// or Canal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flannel: Option<super::flannel::FlannelConfig>,
+    /// Canal's `canal_iface`/`masquerade` from its calico-config: the cluster is Canal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canal: Option<super::flannel::CanalConfig>,
 }
 
 /// The kinds a source read in full: the API lists every kind it asks for (an empty list is the
@@ -534,6 +549,8 @@ impl ClusterIntent {
         self.backend = other.backend.or(self.backend);
         self.veth_mtu = other.veth_mtu.or(self.veth_mtu);
         self.installation = other.installation.or(self.installation.take());
+        self.flannel = other.flannel.or(self.flannel.take());
+        self.canal = other.canal.or(self.canal.take());
         self.listed = self.listed.union(other.listed);
         self.notes.extend(other.notes);
     }

@@ -21,61 +21,86 @@ pub fn write_routes(out: &mut String, routes: &[Route], depth: usize) {
         out.push_str("[]");
         return;
     }
-    out.reserve(routes.len() * 330);
+    // Every key with its line break and indentation, made once: a field then costs two copies.
+    let rk = keys(&ROUTE_KEYS, depth + 2);
+    let hk = keys(&HOP_KEYS, depth + 4);
+    let (route_open, hop_open) = (indent(depth + 1), indent(depth + 3));
+    out.reserve(routes.len() * 340);
     out.push('[');
     for (i, r) in routes.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        newline(out, depth + 1);
-        route(out, r, depth + 1);
+        out.push_str(route_open);
+        route(out, r, &rk, &hk, hop_open, indent(depth + 2));
     }
-    newline(out, depth);
+    out.push_str(indent(depth));
     out.push(']');
 }
 
-fn route(out: &mut String, r: &Route, depth: usize) {
-    let d = depth + 1;
+const ROUTE_KEYS: [&str; 13] = [
+    "table", "dst", "kind", "gateway", "dev", "protocol", "scope", "onlink", "linkdown", "metric",
+    "mtu", "src", "nexthops",
+];
+const HOP_KEYS: [&str; 4] = ["gateway", "dev", "weight", "onlink"];
+
+/// `names` as `\n<indent>"name": `, in order.
+fn keys<const N: usize>(names: &[&str; N], depth: usize) -> [String; N] {
+    std::array::from_fn(|i| format!("{}\"{}\": ", indent(depth), names[i]))
+}
+
+/// A line break and `depth` levels of indentation (up to 32).
+fn indent(depth: usize) -> &'static str {
+    const PAD: &str = "\n                                                                ";
+    &PAD[..(1 + 2 * depth).min(PAD.len())]
+}
+
+fn route(
+    out: &mut String,
+    r: &Route,
+    k: &[String; 13],
+    hk: &[String; 4],
+    hop_open: &str,
+    inner: &str,
+) {
+    let mut buf = Num::default();
     out.push('{');
-    key(out, d, "table");
-    uint(out, u64::from(r.table));
+    out.push_str(&k[0]);
+    out.push_str(buf.uint(u64::from(r.table)));
     out.push(',');
-    key(out, d, "dst");
+    out.push_str(&k[1]);
     net(out, &r.dst);
     out.push(',');
-    key(out, d, "kind");
+    out.push_str(&k[2]);
     out.push('"');
     out.push_str(r.kind.as_str());
-    out.push('"');
-    out.push(',');
-    key(out, d, "gateway");
+    out.push_str("\",");
+    out.push_str(&k[3]);
     opt_ip(out, r.gateway);
     out.push(',');
-    key(out, d, "dev");
+    out.push_str(&k[4]);
     opt_str(out, r.dev.as_deref());
     out.push(',');
-    key(out, d, "protocol");
+    out.push_str(&k[5]);
     opt_uint(out, r.protocol.map(u64::from));
     out.push(',');
-    key(out, d, "scope");
+    out.push_str(&k[6]);
     opt_uint(out, r.scope.map(|s| u64::from(s.0)));
     out.push(',');
-    key(out, d, "onlink");
-    boolean(out, r.onlink);
-    out.push(',');
-    key(out, d, "linkdown");
-    boolean(out, r.linkdown);
-    out.push(',');
-    key(out, d, "metric");
+    out.push_str(&k[7]);
+    out.push_str(if r.onlink { "true," } else { "false," });
+    out.push_str(&k[8]);
+    out.push_str(if r.linkdown { "true," } else { "false," });
+    out.push_str(&k[9]);
     opt_uint(out, r.metric.map(u64::from));
     out.push(',');
-    key(out, d, "mtu");
+    out.push_str(&k[10]);
     opt_uint(out, r.mtu.map(u64::from));
     out.push(',');
-    key(out, d, "src");
+    out.push_str(&k[11]);
     opt_ip(out, r.src);
     out.push(',');
-    key(out, d, "nexthops");
+    out.push_str(&k[12]);
     if r.nexthops.is_empty() {
         out.push_str("[]");
     } else {
@@ -84,83 +109,83 @@ fn route(out: &mut String, r: &Route, depth: usize) {
             if i > 0 {
                 out.push(',');
             }
-            newline(out, d + 1);
-            nexthop(out, h, d + 1);
+            out.push_str(hop_open);
+            nexthop(out, h, hk, hop_open);
         }
-        newline(out, d);
+        out.push_str(inner);
         out.push(']');
     }
-    newline(out, depth);
+    // The route's closing brace sits one level above its keys.
+    out.push_str(&inner[..inner.len() - 2]);
     out.push('}');
 }
 
-fn nexthop(out: &mut String, h: &NextHop, depth: usize) {
-    let d = depth + 1;
+fn nexthop(out: &mut String, h: &NextHop, k: &[String; 4], close: &str) {
     out.push('{');
-    key(out, d, "gateway");
+    out.push_str(&k[0]);
     opt_ip(out, h.gateway);
     out.push(',');
-    key(out, d, "dev");
+    out.push_str(&k[1]);
     opt_str(out, h.dev.as_deref());
     out.push(',');
-    key(out, d, "weight");
+    out.push_str(&k[2]);
     opt_uint(out, h.weight.map(u64::from));
     out.push(',');
-    key(out, d, "onlink");
-    boolean(out, h.onlink);
-    newline(out, depth);
+    out.push_str(&k[3]);
+    out.push_str(if h.onlink { "true" } else { "false" });
+    out.push_str(close);
     out.push('}');
 }
 
-fn newline(out: &mut String, depth: usize) {
-    out.push('\n');
-    for _ in 0..depth {
-        out.push_str("  ");
-    }
+/// Decimal digits on the stack.
+#[derive(Default)]
+struct Num {
+    buf: [u8; 20],
 }
 
-/// A key on its own line; keys here never need escaping.
-fn key(out: &mut String, depth: usize, k: &str) {
-    newline(out, depth);
-    out.push('"');
-    out.push_str(k);
-    out.push_str("\": ");
-}
-
-fn boolean(out: &mut String, b: bool) {
-    out.push_str(if b { "true" } else { "false" });
-}
-
-fn uint(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+impl Num {
+    fn uint(&mut self, mut n: u64) -> &str {
+        let mut i = self.buf.len();
+        loop {
+            i -= 1;
+            self.buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
+        std::str::from_utf8(&self.buf[i..]).unwrap_or("0")
     }
 }
 
 fn opt_uint(out: &mut String, n: Option<u64>) {
     match n {
-        Some(n) => uint(out, n),
+        Some(n) => out.push_str(Num::default().uint(n)),
         None => out.push_str("null"),
     }
 }
 
+/// An IPv4 address in at most 15 bytes, written at once.
 fn v4(out: &mut String, a: Ipv4Addr) {
+    let mut b = [0u8; 15];
+    let mut n = 0;
     for (i, o) in a.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            b[n] = b'.';
+            n += 1;
         }
-        uint(out, u64::from(o));
+        if o >= 100 {
+            b[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            b[n] = b'0' + (o / 10) % 10;
+            n += 1;
+        }
+        b[n] = b'0' + o % 10;
+        n += 1;
     }
+    out.push_str(std::str::from_utf8(&b[..n]).unwrap_or("0.0.0.0"));
 }
 
 /// An address as its `Display` form (IPv6 through `core::fmt`: rare on these nodes, and its
@@ -194,7 +219,7 @@ fn net(out: &mut String, n: &IpNet) {
         }
     }
     out.push('/');
-    uint(out, u64::from(n.prefix_len()));
+    out.push_str(Num::default().uint(u64::from(n.prefix_len())));
     out.push('"');
 }
 

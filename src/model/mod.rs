@@ -4,6 +4,7 @@
 
 pub mod bgp;
 pub mod cluster;
+pub mod flannel;
 pub mod json;
 pub mod link;
 pub mod mac;

@@ -28,6 +28,10 @@ pub struct NodeState {
     /// `None`: BIRD was not asked (not a BIRD node, or a source without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bgp: Option<super::BgpState>,
+    /// `/run/flannel/subnet.env`, when the node runs Flannel and it was collected
+    /// (`subnet.env` in the node's dump directory or bundle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flannel_subnet_env: Option<super::flannel::SubnetEnv>,
     /// Partial collection failures and other notes about the source; they become findings.
     pub notes: Vec<CollectionNote>,
 }

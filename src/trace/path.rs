@@ -19,6 +19,8 @@ use crate::model::cluster::PoolType;
 use crate::model::{ClusterIntent, Link, LinkKind, NodeState, Route, RouteType};
 use crate::report::Report;
 
+mod flannel;
+
 /// One end's node: its name, what was collected there, and node-status's report for it.
 struct Side<'a> {
     name: Option<&'a str>,
@@ -188,6 +190,10 @@ pub(super) fn walk(
     nodes: &HashMap<String, NodeEvidence>,
     req: Request<'_>,
 ) -> Trace {
+    // Flannel and Canal: flanneld's routes, neighbours and FDB, not Calico's blocks.
+    if let Some(mode) = expect::flannel::detect(intent) {
+        return flannel::walk(intent, nodes, req, &mode);
+    }
     let (src, dst) = (req.src, req.dst);
     let s = Side::new(intent, nodes, src.node.as_deref());
     let d = Side::new(intent, nodes, dst.node.as_deref());
@@ -225,7 +231,16 @@ pub(super) fn walk(
         }
         hops.push(underlay(&s, encap, actual.as_ref(), outer.as_ref(), dst));
     }
-    let (mtu_hop, mtu) = mtu(&s, &d, ctx.as_ref(), encap, actual.as_ref(), req, same_node);
+    let (mtu_hop, mtu) = mtu(
+        &s,
+        &d,
+        ctx.as_ref(),
+        encap,
+        actual.as_ref(),
+        req,
+        same_node,
+        None,
+    );
     hops.push(mtu_hop);
     if !same_node {
         hops.push(arrive(
@@ -920,6 +935,7 @@ fn underlay(
 }
 
 /// Step 4: the MTU budget along the path.
+#[allow(clippy::too_many_arguments)]
 fn mtu(
     s: &Side,
     d: &Side,
@@ -928,6 +944,7 @@ fn mtu(
     actual: Option<&Route>,
     req: Request<'_>,
     same_node: bool,
+    bridge_port: Option<String>,
 ) -> (Hop, MtuBudget) {
     let v6 = req.dst.ip.is_ipv6();
     let overhead = match encap {
@@ -938,12 +955,15 @@ fn mtu(
     };
     let mut ev = Vec::new();
     // The source pod's interface (host side and pod side share an MTU in Calico).
+    // Flannel's bridge: the pod's port on cni0 (found by its MAC), which has no /32 route.
     let pod_dev = if req.src.in_host_namespace() {
         None
     } else {
-        s.state()
-            .and_then(|st| workload_route(st, req.src.ip))
-            .and_then(|r| r.dev.clone())
+        bridge_port.or_else(|| {
+            s.state()
+                .and_then(|st| workload_route(st, req.src.ip))
+                .and_then(|r| r.dev.clone())
+        })
     };
     let pod = pod_dev
         .as_deref()

@@ -177,13 +177,21 @@ fn by_ip(intent: &ClusterIntent, ip: IpAddr) -> Option<Endpoint> {
     })
 }
 
-/// The node an IPAM-allocated address lives on: the allocation's node, else the block's affinity.
+/// The node an IPAM-allocated address lives on: the allocation's node, else the block's affinity;
+/// with host-local IPAM (Flannel, Canal), the Node whose podCIDR holds it.
 fn owner_of(intent: &ClusterIntent, ip: IpAddr) -> Option<String> {
-    let block = intent
+    let Some(block) = intent
         .blocks
         .iter()
         .filter(|b| !b.deleted && b.cidr.contains(&ip))
-        .max_by_key(|b| b.cidr.prefix_len())?;
+        .max_by_key(|b| b.cidr.prefix_len())
+    else {
+        return intent
+            .nodes
+            .iter()
+            .find(|n| n.pod_cidrs.iter().any(|c| c.contains(&ip)))
+            .map(|n| n.name.clone());
+    };
     block
         .allocations
         .iter()

@@ -621,3 +621,63 @@ fn node_status_reads_bird_over_its_socket_and_only_asks() {
         stdout(&o)
     );
 }
+
+/// Issue 16: a bad net-conf.json (k3s's file form) and a bad subnet.env are one line naming the
+/// file and the field or line, exit 2, never a panic.
+#[test]
+fn bad_flannel_files_name_the_file_and_field() {
+    let scenario = repo().join("testdata/scenarios/flannel-healthy");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cluster = tmp.path().join("cluster");
+    let node = tmp.path().join("nodes/worker");
+    fs::create_dir_all(&cluster).expect("mkdir");
+    fs::create_dir_all(&node).expect("mkdir");
+    fs::copy(
+        scenario.join("cluster/nodes.yaml"),
+        cluster.join("nodes.yaml"),
+    )
+    .expect("copy");
+    for f in [
+        "ip-link.txt",
+        "ip-addr.txt",
+        "ip-route.txt",
+        "ip-neigh.txt",
+        "bridge-fdb.txt",
+    ] {
+        fs::copy(scenario.join("nodes/worker").join(f), node.join(f)).expect("copy");
+    }
+    fs::write(
+        cluster.join("net-conf.json"),
+        r#"{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan", "Port": "8472"}}"#,
+    )
+    .expect("write");
+    let dir = tmp.path().to_str().expect("utf8");
+    let o = run(&["node-status", "--from", dir]);
+    assert_clean_error(&o, "net-conf.json");
+    assert!(stderr(&o).contains("Backend.Port"), "{}", stderr(&o));
+
+    fs::write(
+        cluster.join("net-conf.json"),
+        r#"{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}"#,
+    )
+    .expect("write");
+    fs::write(
+        node.join("subnet.env"),
+        "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1\n",
+    )
+    .expect("write");
+    let o = run(&["node-status", "--from", dir]);
+    assert_clean_error(&o, "subnet.env:2");
+    assert!(stderr(&o).contains("FLANNEL_SUBNET"), "{}", stderr(&o));
+
+    // Good files: the Flannel rules run, and the node is healthy.
+    fs::write(node.join("subnet.env"), "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n")
+        .expect("write");
+    let o = run(&["node-status", "--from", dir]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("backend flannel-vxlan (configured)"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -686,6 +686,38 @@ fn missing_calico_groups_ask_whether_calico_is_installed() {
     );
 }
 
+/// Issue 16: a Flannel-only cluster (no Calico group served) and a Canal cluster are read from
+/// their ConfigMap (kube-flannel/kube-flannel-cfg, kube-system/canal-config), Nodes and Pods,
+/// and give the same report as their files.
+#[test]
+fn flannel_and_canal_intent_from_the_api_gives_the_same_report_as_files() {
+    for (name, configmap) in [
+        (
+            "flannel-healthy",
+            "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        ),
+        (
+            "flannel-stale-fdb",
+            "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        ),
+        (
+            "flannel-canal-stale-fdb",
+            "/api/v1/namespaces/kube-system/configmaps/canal-config",
+        ),
+    ] {
+        let c = assert_same_report(name, Group::None, None);
+        let requests = c.requests();
+        assert!(
+            requests.iter().any(|r| r == configmap),
+            "{name}: {configmap} was read: {requests:?}"
+        );
+        assert!(
+            !requests.iter().any(|r| r.contains("projectcalico.org/v1/")),
+            "{name}: no Calico list is asked for when no Calico group is served: {requests:?}"
+        );
+    }
+}
+
 #[test]
 fn a_crd_answering_404_is_named() {
     // The CRD group is served, but one CRD is absent (a partial install): its list answers 404.
@@ -1350,4 +1382,39 @@ fn bundle_from_the_api_carries_no_token_or_secret() {
     };
     assert!(!codes(&api).is_empty());
     assert_eq!(codes(&from_bundle), codes(&api), "{}", err(&from_bundle));
+}
+
+/// Issue 16: an older ClusterRole that cannot GET Flannel's ConfigMaps costs a note on a Calico
+/// cluster, not the intent: the report is the files' plus that note.
+#[test]
+fn a_forbidden_flannel_config_map_costs_a_note_not_the_intent() {
+    let dir = scenario("vxlan-crosssubnet-healthy");
+    let mut cluster = Cluster::from_scenario(&dir, Group::Crd);
+    for p in [
+        "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+        "/api/v1/namespaces/kube-system/configmaps/kube-flannel-cfg",
+    ] {
+        cluster.forbidden.insert(p.to_string());
+    }
+    let (port, _c) = serve(cluster);
+    let env = Env::for_port(port);
+    let kc = env.kubeconfig();
+    let o = env.run(&[
+        "node-status",
+        "--from",
+        d(&dir),
+        "--kubeconfig",
+        &kc,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr {}", err(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    assert_eq!(v["backend"]["name"], "vxlan", "{v}");
+    assert!(
+        v["unknown"]
+            .to_string()
+            .contains("kube-flannel-cfg forbidden (403)"),
+        "{v}"
+    );
 }

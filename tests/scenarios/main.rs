@@ -187,13 +187,15 @@ fn without(
             i.veth_mtu = None;
             i.listed.calico_config = false;
         }
+        // Flannel's ConfigMap (kube-flannel-cfg or Canal's canal-config).
+        "flannel-config" => i.flannel = None,
         other => panic!("no kind {other}"),
     }
     i.derive_blocks();
     i
 }
 
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 11] = [
     "ippools",
     "nodes",
     "peer-nodes",
@@ -204,6 +206,7 @@ const KINDS: [&str; 10] = [
     "pods",
     "calico-config",
     "ipam",
+    "flannel-config",
 ];
 
 /// Issue 14: an absence of intent is "not checked", never a finding. For every scenario, healthy
@@ -254,7 +257,16 @@ fn a_missing_kind_adds_no_finding() {
                 .findings
                 .iter()
                 .any(|f| f.code == netdiag_core::Code::IntentPartial);
-            if kind != "peer-nodes" && kind != "blockaffinities" && !says {
+            // A Flannel node reads Nodes, its ConfigMap and (Canal) Pods; Calico's kinds mean
+            // nothing to it, and Flannel's ConfigMap nothing to a Calico node.
+            let flannel = name.starts_with("flannel-");
+            let used = if flannel {
+                matches!(kind, "nodes" | "peer-nodes" | "flannel-config")
+                    || (kind == "pods" && name.starts_with("flannel-canal"))
+            } else {
+                !matches!(kind, "peer-nodes" | "blockaffinities" | "flannel-config")
+            };
+            if used && !says {
                 failures.push(format!("{name} without {kind}: no INTENT-PARTIAL finding"));
             }
         }
@@ -410,4 +422,20 @@ fn bgp_rules_follow_the_bird_replies() {
         "{:?}",
         r.unknown
     );
+}
+
+/// Issue 16: every FLANNEL-* code is the expected finding of at least one scenario, so each
+/// Flannel rule is held to a node built from flannel's own source.
+#[test]
+fn every_flannel_code_has_a_scenario() {
+    let mut expected = std::collections::BTreeSet::new();
+    for dir in scenarios() {
+        expected.extend(expected_codes(&dir).into_keys());
+    }
+    let missing: Vec<&str> = netdiag_core::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| c.starts_with("FLANNEL-") && !expected.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "no scenario expects {missing:?}");
 }

@@ -591,3 +591,87 @@ fn lab_faults_are_found_at_their_hop_and_the_probe_confirms() {
     let (o, v) = lab_trace(&lab, "worker-p1", "worker3-p2", &[]);
     assert_eq!(o.status.code(), Some(0), "{v:#}");
 }
+
+fn scenario(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/scenarios")
+        .join(name);
+    p.to_str().expect("utf8").to_string()
+}
+
+/// Issue 16: on a Flannel node the trace follows flanneld's state — VXLAN with VNI 1 on 8472, or
+/// DirectRouting to a peer on a connected network and why — and a Flannel fault breaks the hop
+/// that node-status's FLANNEL code names.
+#[test]
+fn flannel_paths_follow_flannels_state() {
+    let (o, v) = trace(&[
+        "node/worker",
+        "10.244.3.7",
+        "--from",
+        &scenario("flannel-healthy"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["encapsulation"], "vxlan");
+    assert_eq!(v["outer"]["dport"], 8472);
+    assert_eq!(v["outer"]["vni"], 1);
+    assert_eq!(v["outer"]["dst"], "10.10.20.13");
+    assert!(
+        v["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("kube-flannel-cfg")),
+        "{v:#}"
+    );
+    assert!(
+        steps(&v).starts_with(&[
+            "src-host".into(),
+            "route".into(),
+            "tunnel-out".into(),
+            "vtep".into(),
+            "underlay".into()
+        ]),
+        "{v:#}"
+    );
+    // worker3's end was not collected: unknown, not broken.
+    assert_eq!(v["verdict"], "unknown");
+
+    let (_, v) = trace(&[
+        "node/worker",
+        "10.244.2.9",
+        "--from",
+        &scenario("flannel-directrouting"),
+    ]);
+    assert_eq!(v["encapsulation"], "none", "{v:#}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("connected network")),
+        "{v:#}"
+    );
+    assert!(!steps(&v).contains(&"vtep".to_string()), "{v:#}");
+
+    for (name, step, code) in [
+        ("flannel-stale-fdb", "vtep", "FLANNEL-FDB-STALE-DST"),
+        ("flannel-missing-neigh", "vtep", "FLANNEL-NEIGH-MISSING"),
+        ("flannel-missing-route", "route", "FLANNEL-ROUTE-MISSING"),
+        ("flannel-wrong-vni", "tunnel-out", "FLANNEL-VNI-MISMATCH"),
+        (
+            "flannel-directrouting-tunnel",
+            "route",
+            "FLANNEL-ROUTE-WRONG",
+        ),
+    ] {
+        let dst = if name == "flannel-directrouting-tunnel" {
+            "10.244.2.9"
+        } else {
+            "10.244.3.7"
+        };
+        let (o, v) = trace(&["node/worker", dst, "--from", &scenario(name)]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {v:#}");
+        let b = broken(&v);
+        assert_eq!(
+            b.first(),
+            Some(&(step.to_string(), "worker".to_string(), code.to_string())),
+            "{name}: {b:?}"
+        );
+    }
+}

@@ -82,6 +82,26 @@ pub fn run(args: &CaptureArgs, color: bool) -> Result<u8> {
 /// checked against a default the cluster may not use: any VNI and any inner size pass (tcpdump's
 /// own `vxlan.pcap` uses VNI 100), and [`assumption`] says so once in the summary.
 pub fn decode_config(intent: &ClusterIntent, node: Option<&str>, extra: &[u16]) -> DecodeConfig {
+    // Flannel or Canal: flannel.<VNI>'s port (Backend.Port, 0 = the kernel's 8472) and VNI.
+    if netdiag_core::expect::flannel::detect(intent).is_some() {
+        let exp = netdiag_core::expect::flannel::Expected::of(intent.flannel.as_ref());
+        let mut ports = vec![exp.port];
+        ports.extend(extra.iter().filter(|p| **p != exp.port));
+        let conf = intent.flannel.as_ref();
+        return DecodeConfig {
+            vxlan_ports: ports,
+            cluster_port: exp.port,
+            vni: conf.map(|_| exp.vni),
+            // The device's MTU is Backend.MTU − 50 when set, else the underlay's − 50, which
+            // the intent does not hold.
+            vxlan_mtu: conf
+                .and_then(|c| c.mtu)
+                .filter(|m| *m != 0)
+                .map_or(u32::MAX, |m| m.saturating_sub(50)),
+            vxlan_mtu_v6: u32::MAX,
+            ipip_mtu: u32::MAX,
+        };
+    }
     let felix = intent.felix_for(node.unwrap_or(""));
     let port = felix.vxlan_port.unwrap_or(4789);
     let mut ports = vec![port];
@@ -109,6 +129,14 @@ pub fn decode_config(intent: &ClusterIntent, node: Option<&str>, extra: &[u16]) 
 
 /// The one line the summary carries when the decode ran without the cluster's settings.
 pub fn assumption(intent: &ClusterIntent, cfg: &DecodeConfig) -> Option<String> {
+    if netdiag_core::expect::flannel::detect(intent).is_some() {
+        return intent.flannel.is_none().then(|| {
+            format!(
+                "assumed: Flannel without net-conf.json in the intent, so VXLAN is decoded on UDP {} (the kernel's default Flannel leaves) and no packet is judged by VNI",
+                cfg.cluster_port
+            )
+        });
+    }
     if intent.listed.felix {
         return None;
     }
@@ -451,5 +479,48 @@ fn flush(out: &mut impl Write) -> Result<()> {
     match out.flush() {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
         other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod flannel_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn scenario(name: &str) -> ClusterIntent {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/scenarios")
+            .join(name);
+        crate::source::files::load_intent(&dir).expect("intent")
+    }
+
+    /// Issue 16: a Flannel intent decodes UDP 8472 (the kernel's port for Backend.Port 0) with
+    /// VNI 1, not Calico's 4789/4096; `--vxlan-port` still adds ports.
+    #[test]
+    fn flannel_intent_decodes_8472_and_vni_1() {
+        let intent = scenario("flannel-healthy");
+        let cfg = decode_config(&intent, Some("worker"), &[4789]);
+        assert_eq!(cfg.vxlan_ports, vec![8472, 4789]);
+        assert_eq!((cfg.cluster_port, cfg.vni), (8472, Some(1)));
+        assert_eq!(assumption(&intent, &cfg), None);
+        assert_eq!(
+            default_filter(&cfg),
+            "udp dst port 8472 or udp dst port 4789 or ip proto 4"
+        );
+    }
+
+    #[test]
+    fn flannel_port_and_vni_come_from_net_conf() {
+        let mut intent = scenario("flannel-healthy");
+        let conf = intent.flannel.as_mut().expect("net-conf");
+        conf.port = Some(4790);
+        conf.vni = Some(42);
+        let cfg = decode_config(&intent, None, &[]);
+        assert_eq!((cfg.vxlan_ports.clone(), cfg.vni), (vec![4790], Some(42)));
+        // Without net-conf.json (annotations only): 8472, no VNI judged, and said so.
+        intent.flannel = None;
+        let cfg = decode_config(&intent, None, &[]);
+        assert_eq!((cfg.vxlan_ports.clone(), cfg.vni), (vec![8472], None));
+        assert!(assumption(&intent, &cfg).is_some_and(|a| a.contains("8472")));
     }
 }

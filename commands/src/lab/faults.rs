@@ -8,7 +8,8 @@ use std::net::Ipv4Addr;
 use anyhow::{bail, Result};
 
 use super::plan::{
-    mesh_name, Cmd, Encap, Plan, BGP_AS, PROTO_FELIX, VXLAN_DEV, VXLAN_PORT, VXLAN_VNI,
+    mesh_name, Cmd, Encap, Plan, BGP_AS, FLANNEL_DEV, FLANNEL_PORT, FLANNEL_VNI, PROTO_FELIX,
+    VXLAN_DEV, VXLAN_PORT, VXLAN_VNI,
 };
 use super::{lab_flag, name_flag, sh, NFT_TABLE};
 use crate::cli::{LabBreakArgs, LabFault};
@@ -189,6 +190,9 @@ fn need_vxlan(plan: &Plan, fault: &str) -> Result<()> {
 }
 
 fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
+    if plan.flannel() {
+        return flannel_fault(plan, fault, ni, pi);
+    }
     let n = &plan.nodes[ni];
     let r = &plan.nodes[pi];
     let ns = &n.netns;
@@ -428,6 +432,20 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 code: Some("NODE-IP-NOT-LOCAL"),
             }
         }
+        LabFault::Learning => {
+            need_vxlan(plan, "learning")?;
+            let mut cmds = vec![ip(&format!("link del {VXLAN_DEV}"))];
+            cmds.extend(plan.vxlan_device_cmds_learning(ni, VXLAN_VNI, VXLAN_PORT, true));
+            cmds.extend(plan.node_route_cmds(ni));
+            Fault {
+                what: format!(
+                    "re-created {VXLAN_DEV} with learning on (Felix makes it nolearning)"
+                ),
+                cmds,
+                undo: heal_only,
+                code: Some("VXLAN-LEARNING-ON"),
+            }
+        }
         LabFault::BlockedVxlan => {
             need_vxlan(plan, "blocked-vxlan")?;
             if !sh::have("nft") {
@@ -491,5 +509,171 @@ fn fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
                 code: Some("BGP-SESSION-DOWN"),
             }
         }
+    })
+}
+
+/// The faults of the Flannel modes (flannel-vxlan, canal): the same names, on flannel.1 and
+/// flanneld's per-lease state, each naming the FLANNEL-* finding node-status reports.
+fn flannel_fault(plan: &Plan, fault: LabFault, ni: usize, pi: usize) -> Result<Fault> {
+    let n = &plan.nodes[ni];
+    let r = &plan.nodes[pi];
+    let ns = &n.netns;
+    let ip = |l: &str| cmd(&format!("ip -n {ns} {l}"));
+    let bridge = |l: &str| cmd(&format!("bridge -n {ns} {l}"));
+    let (Some(rtun), Some(lease)) = (r.tunnel_ip, r.pod_cidr) else {
+        bail!("{} has no lease in this lab", r.name);
+    };
+    let o = r.ip.octets();
+    let stale_ip = Ipv4Addr::new(o[0], o[1], o[2], o[3].wrapping_add(100));
+    let dev = FLANNEL_DEV;
+    let fdb_ok = format!(
+        "fdb append {} dev {dev} dst {} self permanent",
+        r.vtep_mac, r.ip
+    );
+    let neigh_ok = format!(
+        "neigh replace {rtun} lladdr {} dev {dev} nud permanent",
+        r.vtep_mac
+    );
+    let route_ok = plan.flannel_route(pi, lease, rtun);
+    let recreate = |vni: u32, port: u16, learning: bool| {
+        let mut cmds = vec![ip(&format!("link del {dev}"))];
+        cmds.extend(plan.vxlan_device_cmds_learning(ni, vni, port, learning));
+        cmds
+    };
+    Ok(match fault {
+        LabFault::StaleFdb => Fault {
+            what: format!(
+                "the FDB entry for {}'s VtepMAC {} sends to {stale_ip}, not its public-ip {}",
+                r.name, r.vtep_mac, r.ip
+            ),
+            cmds: vec![
+                bridge(&format!("fdb del {} dev {dev} self", r.vtep_mac)),
+                bridge(&format!("fdb append {} dev {dev} dst {stale_ip} self permanent", r.vtep_mac)),
+            ],
+            undo: vec![
+                format!("bridge -n {ns} fdb del {} dev {dev} self", r.vtep_mac),
+                format!("bridge -n {ns} {fdb_ok}"),
+            ],
+            code: Some("FLANNEL-FDB-STALE-DST"),
+        },
+        LabFault::MissingFdb => Fault {
+            what: format!("deleted the FDB entry for {}'s VtepMAC {}", r.name, r.vtep_mac),
+            cmds: vec![bridge(&format!("fdb del {} dev {dev} self", r.vtep_mac))],
+            undo: vec![format!("bridge -n {ns} {fdb_ok}")],
+            code: Some("FLANNEL-FDB-MISSING"),
+        },
+        LabFault::MissingNeigh => Fault {
+            what: format!("deleted the permanent neighbour for {}'s flannel.1 address {rtun}", r.name),
+            cmds: vec![ip(&format!("neigh del {rtun} dev {dev}"))],
+            undo: vec![format!("ip -n {ns} {neigh_ok}")],
+            code: Some("FLANNEL-NEIGH-MISSING"),
+        },
+        LabFault::WrongNeighMac => Fault {
+            what: format!(
+                "the neighbour for {}'s flannel.1 address {rtun} has MAC 0e:00:00:00:00:01, not {}",
+                r.name, r.vtep_mac
+            ),
+            cmds: vec![ip(&format!(
+                "neigh replace {rtun} lladdr 0e:00:00:00:00:01 dev {dev} nud permanent"
+            ))],
+            undo: vec![format!("ip -n {ns} {neigh_ok}")],
+            code: Some("FLANNEL-NEIGH-WRONG-MAC"),
+        },
+        LabFault::MissingRoute => Fault {
+            what: format!("deleted the route to {}'s podCIDR {lease}", r.name),
+            cmds: vec![ip(&format!("route del {lease}"))],
+            undo: vec![format!("ip -n {ns} route replace {route_ok}")],
+            code: Some("FLANNEL-ROUTE-MISSING"),
+        },
+        LabFault::WrongRoute => Fault {
+            what: format!(
+                "{}'s podCIDR {lease} is routed via its node IP on eth0 (a host-gw leftover), not through {dev}",
+                r.name
+            ),
+            cmds: vec![ip(&format!("route replace {lease} via {} dev eth0 onlink", r.ip))],
+            undo: vec![format!("ip -n {ns} route replace {route_ok}")],
+            code: Some("FLANNEL-ROUTE-WRONG"),
+        },
+        LabFault::WrongVni => Fault {
+            what: format!("re-created {dev} with VNI {} (net-conf.json leaves it at {FLANNEL_VNI})", FLANNEL_VNI + 1),
+            cmds: recreate(FLANNEL_VNI + 1, FLANNEL_PORT, false),
+            undo: vec![],
+            code: Some("FLANNEL-VNI-MISMATCH"),
+        },
+        LabFault::WrongPort => Fault {
+            what: format!("re-created {dev} with UDP port {} (net-conf.json's Port 0 is the kernel's {FLANNEL_PORT})", VXLAN_PORT),
+            cmds: recreate(FLANNEL_VNI, VXLAN_PORT, false),
+            undo: vec![],
+            code: Some("FLANNEL-PORT-MISMATCH"),
+        },
+        LabFault::Learning => Fault {
+            what: format!("re-created {dev} with learning on (flanneld makes it nolearning)"),
+            cmds: recreate(FLANNEL_VNI, FLANNEL_PORT, true),
+            undo: vec![],
+            code: Some("FLANNEL-LEARNING-ON"),
+        },
+        LabFault::TunnelDown => Fault {
+            what: format!("set {dev} down (the kernel drops its routes with it)"),
+            cmds: vec![ip(&format!("link set {dev} down"))],
+            undo: vec![],
+            code: Some("FLANNEL-DEVICE-DOWN"),
+        },
+        LabFault::Mtu => {
+            let pods: Vec<_> = plan.pods_of(ni).collect();
+            if pods.is_empty() {
+                bail!("mtu needs pods on {}: lab up --pods-per-node 1 or more", n.name);
+            }
+            Fault {
+                what: format!(
+                    "set the MTU of {}'s pod interfaces to {} ({dev} MTU {})",
+                    n.name, plan.params.mtu, plan.vxlan_mtu
+                ),
+                cmds: pods
+                    .iter()
+                    .map(|p| ip(&format!("link set {} mtu {}", p.cali, plan.params.mtu)))
+                    .collect(),
+                undo: pods
+                    .iter()
+                    .map(|p| format!("ip -n {ns} link set {} mtu {}", p.cali, plan.pod_mtu))
+                    .collect(),
+                code: Some("MTU-POD-ABOVE-TUNNEL"),
+            }
+        }
+        LabFault::BlockedVxlan => {
+            if !sh::have("nft") {
+                bail!("blocked-vxlan needs nftables' `nft`: install the package nftables (apt-get install nftables)");
+            }
+            Fault {
+                what: format!(
+                    "nftables in the fabric ({}) drops UDP port {FLANNEL_PORT} between the subnets",
+                    plan.fabric
+                ),
+                cmds: vec![
+                    nft_cmd(plan, &format!("add table inet {NFT_TABLE}")),
+                    nft_cmd(
+                        plan,
+                        &format!("add chain inet {NFT_TABLE} forward {{ type filter hook forward priority 0 ; policy accept ; }}"),
+                    ),
+                    nft_cmd(
+                        plan,
+                        &format!("add rule inet {NFT_TABLE} forward udp dport {FLANNEL_PORT} drop"),
+                    ),
+                ],
+                undo: vec![format!("ip netns exec {} nft delete table inet {NFT_TABLE}", plan.fabric)],
+                code: None,
+            }
+        }
+        LabFault::BirdStopped | LabFault::BgpBlocked | LabFault::WrongAs => {
+            need_bird(plan, "this fault")?;
+            bail!("BGP faults need a Calico bgp lab");
+        }
+        LabFault::StaleBlackhole | LabFault::NodeIpChanged => bail!(
+            "{} is a Calico fault (IPAM blocks, Calico's node address): this lab is {:?}; Flannel faults: stale-fdb, missing-fdb, missing-neigh, wrong-neigh-mac, missing-route, wrong-route, wrong-vni, wrong-port, learning, tunnel-down, mtu, blocked-vxlan",
+            match fault {
+                LabFault::StaleBlackhole => "stale-blackhole",
+                _ => "node-ip-changed",
+            },
+            plan.params.mode
+        ),
     })
 }

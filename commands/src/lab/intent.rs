@@ -21,6 +21,22 @@ fn dashed(cidr: &ipnet::Ipv4Net) -> String {
 
 /// The files of `cluster/`, each a YAML document.
 pub fn documents(plan: &Plan) -> anyhow::Result<Vec<(&'static str, String)>> {
+    if plan.flannel() {
+        let mut docs = vec![
+            ("nodes.yaml", flannel_nodes(plan)),
+            ("pods.yaml", pods(plan)),
+        ];
+        if plan.canal() {
+            docs.push(("canal-config.yaml", flannel_config(plan)));
+            docs.push(("felixconfigurations.yaml", felix()));
+        } else {
+            docs.push(("kube-flannel-cfg.yaml", flannel_config(plan)));
+        }
+        return docs
+            .into_iter()
+            .map(|(f, v)| Ok((f, crate::output::yaml(&v)?)))
+            .collect();
+    }
     let docs = [
         ("ippools.yaml", ippools(plan)),
         ("nodes.yaml", nodes(plan)),
@@ -211,6 +227,73 @@ fn pods(plan: &Plan) -> Value {
             })
             .collect(),
     )
+}
+
+/// Nodes as Flannel's kube subnet manager leaves them: `spec.podCIDR(s)` and the
+/// `flannel.alpha.coreos.com/*` annotations (flannel `pkg/subnet/kube/annotations.go`).
+fn flannel_nodes(plan: &Plan) -> Value {
+    list(
+        plan.nodes
+            .iter()
+            .map(|n| {
+                let cidr = n.pod_cidr.map(|c| c.to_string()).unwrap_or_default();
+                json!({
+                    "apiVersion": "v1",
+                    "kind": "Node",
+                    "metadata": {
+                        "annotations": {
+                            "flannel.alpha.coreos.com/backend-data": format!("{{\"VNI\":{},\"VtepMAC\":\"{}\"}}", super::plan::FLANNEL_VNI, n.vtep_mac),
+                            "flannel.alpha.coreos.com/backend-type": "vxlan",
+                            "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+                            "flannel.alpha.coreos.com/public-ip": n.ip.to_string(),
+                        },
+                        "creationTimestamp": CREATED,
+                        "labels": {"kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux"},
+                        "name": n.name,
+                    },
+                    "spec": {"podCIDR": cidr, "podCIDRs": [cidr]},
+                    "status": {"addresses": [
+                        {"address": n.ip.to_string(), "type": "InternalIP"},
+                        {"address": n.name, "type": "Hostname"},
+                    ]},
+                })
+            })
+            .collect(),
+    )
+}
+
+/// kube-flannel.yml's `kube-flannel-cfg` (flannel-vxlan) or Canal's `canal-config`, with
+/// kube-flannel.yml's net-conf.json.
+fn flannel_config(plan: &Plan) -> Value {
+    let net_conf =
+        "{\n  \"Network\": \"10.244.0.0/16\",\n  \"Backend\": {\n    \"Type\": \"vxlan\"\n  }\n}\n";
+    if plan.canal() {
+        json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "canal-config", "namespace": "kube-system", "creationTimestamp": CREATED},
+            "data": {
+                "calico_backend": "none",
+                "canal_iface": "",
+                "masquerade": "true",
+                "typha_service_name": "none",
+                "veth_mtu": "0",
+                "net-conf.json": net_conf,
+            },
+        })
+    } else {
+        json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "kube-flannel-cfg",
+                "namespace": "kube-flannel",
+                "labels": {"app": "flannel", "k8s-app": "flannel", "tier": "node"},
+                "creationTimestamp": CREATED,
+            },
+            "data": {"net-conf.json": net_conf},
+        })
+    }
 }
 
 fn calico_config(plan: &Plan) -> Value {

@@ -330,8 +330,8 @@ fn down(a: &LabDownArgs) -> Result<u8> {
 fn status_text(plan: &Plan) -> String {
     let name = &plan.params.name;
     let mut s = String::new();
-    let encap = match (plan.vxlan_enabled(), plan.ipip_enabled()) {
-        (true, _) => format!("vxlan.calico MTU {}, ", plan.vxlan_mtu),
+    let encap = match (plan.vxlan_enabled() || plan.flannel(), plan.ipip_enabled()) {
+        (true, _) => format!("{} MTU {}, ", plan.vxlan_dev(), plan.vxlan_mtu),
         (_, true) => format!("tunl0 MTU {}, ", plan.ipip_mtu),
         _ => String::new(),
     };
@@ -339,7 +339,12 @@ fn status_text(plan: &Plan) -> String {
         s,
         "lab {name}  mode {}  backend {}  underlay MTU {} ({encap}pods {})",
         mode_name(plan.params.mode),
-        plan.backend,
+        // Flannel routes in the Flannel modes (Canal's calico_backend is none).
+        if plan.flannel() {
+            "flannel vxlan"
+        } else {
+            plan.backend
+        },
         plan.params.mtu,
         plan.pod_mtu
     );
@@ -359,7 +364,13 @@ fn status_text(plan: &Plan) -> String {
         "NODE", "IP", "BLOCKS", "TUNNEL IP", "VTEP MAC"
     );
     for n in &plan.nodes {
-        let blocks: Vec<String> = n.blocks.iter().map(|b| b.cidr.to_string()).collect();
+        let blocks: Vec<String> = n
+            .blocks
+            .iter()
+            .map(|b| b.cidr)
+            .chain(n.pod_cidr)
+            .map(|c| c.to_string())
+            .collect();
         let _ = writeln!(
             s,
             "{:<14} {:<15} {:<20} {:<16} {:<18} {}",
@@ -367,7 +378,7 @@ fn status_text(plan: &Plan) -> String {
             n.cidr(),
             blocks.join(","),
             n.tunnel_ip.map(|t| t.to_string()).unwrap_or("-".into()),
-            if plan.vxlan_enabled() {
+            if plan.vxlan_enabled() || plan.flannel() {
                 n.vtep_mac.as_str()
             } else {
                 "-"

@@ -3,6 +3,12 @@
 //! it. Written from shared/design/calico-expected-state.md (§1 VXLAN, §3 IPIP/BGP, §4 mixed pools,
 //! §1.6 workloads) and deliberately NOT from `netdiag_core::expect`: the lab and the expectation
 //! engine are two independent readings of the same document, so each checks the other.
+//!
+//! The Flannel modes (`flannel-vxlan`, `canal`) follow flannel's own source instead
+//! (flannel-io/flannel `pkg/backend/vxlan/{vxlan,device,vxlan_network}.go`), read separately from
+//! `netdiag_core::expect::flannel`: flannel.1 (VNI 1, port 8472, nolearning, MTU eth0 − 50, the
+//! lease's network address /32), and per peer the permanent neighbour, the FDB entry to its
+//! public IP and the route `<lease> via <lease network> dev flannel.1 onlink`.
 
 use std::net::Ipv4Addr;
 
@@ -25,6 +31,10 @@ const IPIP_OVERHEAD: u32 = 20;
 /// A block has 64 addresses; the first is the tunnel IP, so at most 63 pods fit, keep a margin.
 pub const MAX_PODS_PER_NODE: usize = 60;
 pub const MAX_NODES: usize = 50;
+pub const FLANNEL_DEV: &str = "flannel.1";
+pub const FLANNEL_VNI: u32 = 1;
+/// kube-flannel.yml leaves Port at 0, which is the Linux kernel's 8472.
+pub const FLANNEL_PORT: u16 = 8472;
 
 /// What the user asked for; everything else is derived from it, so `lab.json` stores only this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +99,8 @@ pub struct Node {
     /// The VXLAN or IPIP tunnel address (the first address of the node's encapsulated block).
     pub tunnel_ip: Option<Ipv4Addr>,
     pub vtep_mac: String,
+    /// Flannel modes: the node's `spec.podCIDR` (its lease); `tunnel_ip` is its network address.
+    pub pod_cidr: Option<Ipv4Net>,
 }
 
 impl Node {
@@ -173,6 +185,20 @@ pub fn vtep_mac(node: &str) -> String {
 }
 
 /// A locally administered MAC for a pod's eth0, stable per pod.
+/// A Flannel VTEP MAC: flanneld lets the kernel pick a random one (`mac.NewHardwareAddr`); the
+/// lab derives a stable, locally administered one from the node name instead.
+pub fn flannel_mac(node: &str) -> String {
+    let h = sha1_hex(&format!("flannel.1/{node}"));
+    format!(
+        "0e:{}:{}:{}:{}:{}",
+        &h[0..2],
+        &h[2..4],
+        &h[4..6],
+        &h[6..8],
+        &h[8..10]
+    )
+}
+
 fn pod_mac(seed: &str) -> String {
     let h = sha1_hex(&format!("mac:{seed}"));
     let b0 = (u8::from_str_radix(&h[0..2], 16).unwrap_or(0) & 0xfc) | 0x02;
@@ -208,7 +234,9 @@ impl Plan {
             encap: Encap::Vxlan,
             cross_subnet: cross,
         };
+        let flannel = matches!(mode, LabMode::FlannelVxlan | LabMode::Canal);
         let pools = match mode {
+            LabMode::FlannelVxlan | LabMode::Canal => Vec::new(),
             LabMode::VxlanCrosssubnet => vec![vxlan_pool(true)],
             LabMode::VxlanAlways => vec![vxlan_pool(false)],
             LabMode::IpipAlways | LabMode::IpipCrosssubnet => vec![Pool {
@@ -235,7 +263,7 @@ impl Plan {
         let vxlan_mtu = params.mtu.saturating_sub(VXLAN_OVERHEAD);
         let ipip_mtu = params.mtu.saturating_sub(IPIP_OVERHEAD);
         let mut pod_mtu = params.mtu;
-        if vxlan {
+        if vxlan || flannel {
             pod_mtu = pod_mtu.min(vxlan_mtu);
         }
         if ipip {
@@ -258,10 +286,20 @@ impl Plan {
                     }
                 })
                 .collect();
+            // Flannel: 10.244.<i>.0/24 per node (the controller-manager's --cluster-cidr
+            // 10.244.0.0/16 split in /24s), its network address on flannel.1.
+            let pod_cidr = flannel.then(|| {
+                Ipv4Net::new(
+                    Ipv4Addr::new(10, 244, u8::try_from(i).unwrap_or(255), 0),
+                    24,
+                )
+                .unwrap_or_default()
+            });
             let tunnel_ip = blocks
                 .iter()
                 .find(|b| pools[b.pool].encap != Encap::None)
-                .map(|b| b.cidr.network());
+                .map(|b| b.cidr.network())
+                .or(pod_cidr.map(|c| c.network()));
             let node = node_name(i);
             nodes.push(Node {
                 netns: format!("nd-{name}-{node}"),
@@ -273,13 +311,39 @@ impl Plan {
                 eth_mac: format!("02:00:0a:0a:{octet:02x}:{host:02x}"),
                 blocks,
                 tunnel_ip,
-                vtep_mac: vtep_mac(&node),
+                vtep_mac: if flannel {
+                    flannel_mac(&node)
+                } else {
+                    vtep_mac(&node)
+                },
+                pod_cidr,
                 name: node,
             });
         }
         let mut pods = Vec::new();
         for (ni, n) in nodes.iter().enumerate() {
             let mut used = vec![0u32; pools.len()];
+            if let Some(cidr) = n.pod_cidr {
+                // host-local IPAM on the podCIDR: .1 is cni0 (the gateway), pods from .2.
+                for k in 0..params.pods_per_node {
+                    let pod = format!("{}-p{}", n.name, k + 1);
+                    let host = if mode == LabMode::Canal {
+                        cali_name("default", &pod)
+                    } else {
+                        format!("veth{}", &sha1_hex(&pod)[..8])
+                    };
+                    pods.push(Pod {
+                        netns: format!("nd-{name}-{pod}"),
+                        ip: Ipv4Addr::from(u32::from(cidr.network()) + 2 + k as u32),
+                        cali: host,
+                        mac: pod_mac(&pod),
+                        namespace: "default".into(),
+                        node: ni,
+                        name: pod,
+                    });
+                }
+                continue;
+            }
             for k in 0..params.pods_per_node {
                 // Mixed mode alternates pools, so each node has pods in both.
                 let pi = k % pools.len();
@@ -302,6 +366,9 @@ impl Plan {
             fabric: format!("nd-{name}-fabric"),
             backend: if matches!(mode, LabMode::VxlanAlways | LabMode::VxlanCrosssubnet) {
                 "vxlan"
+            } else if flannel {
+                // Canal's canal-config says calico_backend none: Flannel routes.
+                "none"
             } else {
                 "bird"
             },
@@ -312,6 +379,41 @@ impl Plan {
             ipip_mtu,
             pod_mtu,
         }
+    }
+
+    /// A Flannel mode (flannel-vxlan or canal): flanneld's state, not Felix's.
+    pub fn flannel(&self) -> bool {
+        matches!(self.params.mode, LabMode::FlannelVxlan | LabMode::Canal)
+    }
+
+    /// Canal: Calico's workload veths (cali*, /32 routes) instead of Flannel's cni0 bridge.
+    pub fn canal(&self) -> bool {
+        self.params.mode == LabMode::Canal
+    }
+
+    /// The VXLAN device of the mode.
+    pub fn vxlan_dev(&self) -> &'static str {
+        if self.flannel() {
+            FLANNEL_DEV
+        } else {
+            VXLAN_DEV
+        }
+    }
+
+    /// The VNI and port the mode's intent states.
+    pub fn vxlan_vni_port(&self) -> (u32, u16) {
+        if self.flannel() {
+            (FLANNEL_VNI, FLANNEL_PORT)
+        } else {
+            (VXLAN_VNI, VXLAN_PORT)
+        }
+    }
+
+    /// The first address of node `i`'s lease: cni0's, the pods' gateway.
+    pub fn cni0_ip(&self, i: usize) -> Option<Ipv4Addr> {
+        self.nodes[i]
+            .pod_cidr
+            .map(|c| Ipv4Addr::from(u32::from(c.network()) + 1))
     }
 
     pub fn vxlan_enabled(&self) -> bool {
@@ -391,6 +493,10 @@ impl Plan {
             ),
         ];
         out.extend(self.node_underlay_cmds(i));
+        if self.flannel() && !self.canal() {
+            // The flannel CNI's bridge (containernetworking `bridge` plugin, named cni0).
+            out.push(ipn(ns, "link add cni0 type bridge"));
+        }
         out
     }
 
@@ -413,6 +519,30 @@ impl Plan {
     pub fn pod_base_cmds(&self, pod: &Pod) -> Vec<Cmd> {
         let n = &self.nodes[pod.node];
         let (ns, pns, m) = (&n.netns, &pod.netns, self.pod_mtu);
+        if let (true, false, Some(cidr), Some(gw)) = (
+            self.flannel(),
+            self.canal(),
+            n.pod_cidr,
+            self.cni0_ip(pod.node),
+        ) {
+            // The flannel CNI's bridge plugin: a veth into cni0, the pod's address in the
+            // lease's /24, default via cni0's address.
+            return vec![
+                cmd("ip", &format!("netns add {pns}")),
+                sysctl(pns, &quiet_ns_sysctls(false)),
+                ipn(pns, "link set lo up"),
+                ipn(
+                    ns,
+                    &format!(
+                        "link add {} mtu {m} type veth peer name eth0 address {} mtu {m} netns {pns}",
+                        pod.cali, pod.mac
+                    ),
+                ),
+                ipn(pns, &format!("addr add {}/{} dev eth0", pod.ip, cidr.prefix_len())),
+                ipn(pns, "link set eth0 up"),
+                ipn(pns, &format!("route add default via {gw} dev eth0")),
+            ];
+        }
         vec![
             cmd("ip", &format!("netns add {pns}")),
             sysctl(pns, &quiet_ns_sysctls(false)),
@@ -443,7 +573,8 @@ impl Plan {
     /// routes to every remote block, VTEP neighbours and FDB entries, local blackholes, workload
     /// routes. Idempotent except for creating the tunnel device, which `heal` deletes first.
     pub fn node_calico_cmds(&self, i: usize) -> Vec<Cmd> {
-        self.node_calico_cmds_with(i, VXLAN_VNI, VXLAN_PORT)
+        let (vni, port) = self.vxlan_vni_port();
+        self.node_calico_cmds_with(i, vni, port)
     }
 
     /// [`Self::node_calico_cmds`] with a chosen VNI and port (the wrong-vni/wrong-port faults).
@@ -451,7 +582,7 @@ impl Plan {
         let n = &self.nodes[i];
         let ns = &n.netns;
         let mut out = Vec::new();
-        if self.vxlan_enabled() {
+        if self.vxlan_enabled() || self.flannel() {
             out.extend(self.vxlan_device_cmds(i, vni, port));
         }
         if self.ipip_enabled() {
@@ -469,6 +600,21 @@ impl Plan {
 
     /// vxlan.calico with its address, then one neighbour and FDB entry per remote VTEP (§1.5, §2).
     pub fn vxlan_device_cmds(&self, i: usize, vni: u32, port: u16) -> Vec<Cmd> {
+        self.vxlan_device_cmds_learning(i, vni, port, false)
+    }
+
+    /// [`Self::vxlan_device_cmds`], optionally with learning on (the `learning` fault).
+    pub fn vxlan_device_cmds_learning(
+        &self,
+        i: usize,
+        vni: u32,
+        port: u16,
+        learning: bool,
+    ) -> Vec<Cmd> {
+        let learn = if learning { "learning" } else { "nolearning" };
+        if self.flannel() {
+            return self.flannel_device_cmds(i, vni, port, learn);
+        }
         let n = &self.nodes[i];
         let ns = &n.netns;
         let Some(tun) = n.tunnel_ip else {
@@ -478,7 +624,7 @@ impl Plan {
             ipn(
                 ns,
                 &format!(
-                    "link add {VXLAN_DEV} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 nolearning",
+                    "link add {VXLAN_DEV} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 {learn}",
                     n.vtep_mac, self.vxlan_mtu, n.ip
                 ),
             ),
@@ -505,6 +651,56 @@ impl Plan {
             ));
         }
         out
+    }
+
+    /// flanneld's vxlan backend on node `i` (`createVXLANDevice`, `Configure`, then
+    /// `handleSubnetEvents` for every peer lease: neighbour, FDB, route — in that order).
+    fn flannel_device_cmds(&self, i: usize, vni: u32, port: u16, learn: &str) -> Vec<Cmd> {
+        let n = &self.nodes[i];
+        let ns = &n.netns;
+        let Some(own) = n.tunnel_ip else {
+            return Vec::new();
+        };
+        let mut out = vec![
+            ipn(
+                ns,
+                &format!(
+                    "link add {FLANNEL_DEV} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 {learn}",
+                    n.vtep_mac, self.vxlan_mtu, n.ip
+                ),
+            ),
+            ipn(ns, &format!("addr add {own}/32 dev {FLANNEL_DEV}")),
+            ipn(ns, &format!("link set {FLANNEL_DEV} up")),
+        ];
+        for (ri, r) in self.nodes.iter().enumerate() {
+            let (true, Some(rt), Some(lease)) = (ri != i, r.tunnel_ip, r.pod_cidr) else {
+                continue;
+            };
+            out.push(ipn(
+                ns,
+                &format!(
+                    "neigh replace {rt} lladdr {} dev {FLANNEL_DEV} nud permanent",
+                    r.vtep_mac
+                ),
+            ));
+            out.push(bridgen(
+                ns,
+                &format!(
+                    "fdb append {} dev {FLANNEL_DEV} dst {} self permanent",
+                    r.vtep_mac, r.ip
+                ),
+            ));
+            out.push(ipn(
+                ns,
+                &format!("route replace {}", self.flannel_route(ri, lease, rt)),
+            ));
+        }
+        out
+    }
+
+    /// The route flanneld programs to peer `r`'s lease.
+    pub fn flannel_route(&self, _r: usize, lease: Ipv4Net, vtep: Ipv4Addr) -> String {
+        format!("{lease} via {vtep} dev {FLANNEL_DEV} onlink")
     }
 
     /// The route node `i` has to remote block `b` of node `r` (None: the fabric's job only).
@@ -541,6 +737,22 @@ impl Plan {
         let mut out = Vec::new();
         // Blocks of pools BIRD owns are BIRD's to program when it runs.
         let bird = |b: &Block| self.bird_runs() && self.pools[b.pool].encap == Encap::None;
+        if self.flannel() && !self.canal() {
+            if let (Some(gw), Some(c)) = (self.cni0_ip(i), n.pod_cidr) {
+                out.push(ipn(
+                    ns,
+                    &format!("addr replace {gw}/{} dev cni0", c.prefix_len()),
+                ));
+                out.push(ipn(ns, &format!("link set cni0 mtu {} up", self.pod_mtu)));
+            }
+            for p in self.pods_of(i) {
+                out.push(ipn(
+                    ns,
+                    &format!("link set {} master cni0 mtu {} up", p.cali, self.pod_mtu),
+                ));
+            }
+            return out;
+        }
         for (ri, _) in self.nodes.iter().enumerate().filter(|(ri, _)| *ri != i) {
             for b in self.nodes[ri].blocks.iter().filter(|b| !bird(b)) {
                 out.push(ipn(
@@ -601,7 +813,7 @@ impl Plan {
     pub fn node_reset_cmds(&self, i: usize) -> Vec<Cmd> {
         let ns = &self.nodes[i].netns;
         let mut out = vec![
-            ipn(ns, &format!("link del {VXLAN_DEV}")),
+            ipn(ns, &format!("link del {}", self.vxlan_dev())),
             ipn(ns, &format!("route flush proto {PROTO_FELIX}")),
             ipn(ns, "route flush proto bird"),
             ipn(ns, "addr flush dev eth0"),
@@ -803,5 +1015,67 @@ mod tests {
         assert_eq!(p.pods[0].ip.to_string(), "192.168.1.1");
         assert_eq!(p.pods[1].ip.to_string(), "172.16.1.1");
         assert_eq!(p.fabric_route_cmds().len(), 4);
+    }
+
+    /// Issue 16: the Flannel lab programs what flanneld's vxlan backend does, from its source:
+    /// flannel.1 VNI 1 port 8472 nolearning MTU 1450 with the lease's network address, and per
+    /// peer neighbour, FDB entry and `<lease> via <network address> dev flannel.1 onlink`.
+    #[test]
+    fn flannel_lab_follows_flanneld() {
+        let p = Plan::new(&params(LabMode::FlannelVxlan));
+        assert!(p.flannel() && !p.canal() && p.pools.is_empty());
+        assert_eq!(p.vxlan_vni_port(), (FLANNEL_VNI, FLANNEL_PORT));
+        assert_eq!((p.vxlan_mtu, p.pod_mtu), (1450, 1450));
+        let w = &p.nodes[1];
+        assert_eq!(
+            w.pod_cidr.map(|c| c.to_string()).as_deref(),
+            Some("10.244.1.0/24")
+        );
+        assert_eq!(
+            w.tunnel_ip.map(|t| t.to_string()).as_deref(),
+            Some("10.244.1.0")
+        );
+        assert_eq!(
+            p.cni0_ip(1).map(|t| t.to_string()).as_deref(),
+            Some("10.244.1.1")
+        );
+        assert_eq!(
+            p.pods_of(1).next().map(|x| x.ip.to_string()).as_deref(),
+            Some("10.244.1.2")
+        );
+        let lines: Vec<String> = p.node_calico_cmds(1).iter().map(|c| c.join(" ")).collect();
+        let w3 = &p.nodes[3];
+        for want in [
+            format!("link add flannel.1 address {} mtu 1450 type vxlan id 1 dstport 8472 local 10.10.10.11 dev eth0 nolearning", w.vtep_mac),
+            "addr add 10.244.1.0/32 dev flannel.1".to_string(),
+            format!("neigh replace 10.244.3.0 lladdr {} dev flannel.1 nud permanent", w3.vtep_mac),
+            format!("fdb append {} dev flannel.1 dst 10.10.20.13 self permanent", w3.vtep_mac),
+            "route replace 10.244.3.0/24 via 10.244.3.0 dev flannel.1 onlink".to_string(),
+            "link set cni0 mtu 1450 up".to_string(),
+        ] {
+            assert!(lines.iter().any(|l| l.ends_with(&want)), "{want:?} not in {lines:#?}");
+        }
+        assert!(!lines
+            .iter()
+            .any(|l| l.contains("vxlan.calico") || l.contains("blackhole")));
+        let canal = Plan::new(&params(LabMode::Canal));
+        assert!(canal.canal() && canal.pods[0].cali.starts_with("cali"));
+        let lines: Vec<String> = canal
+            .node_calico_cmds(1)
+            .iter()
+            .map(|c| c.join(" "))
+            .collect();
+        assert!(
+            lines.iter().any(|l| l.ends_with(&format!(
+                "route replace 10.244.1.2/32 dev {} scope link",
+                canal
+                    .pods_of(1)
+                    .next()
+                    .map(|x| x.cali.clone())
+                    .unwrap_or_default()
+            ))),
+            "{lines:#?}"
+        );
+        assert!(!lines.iter().any(|l| l.contains("cni0")));
     }
 }

@@ -45,6 +45,18 @@ pub fn load_intent(dir: &Path) -> Result<ClusterIntent> {
 
 fn load_intent_file(path: &Path) -> Result<ClusterIntent> {
     let text = read(path)?;
+    // Flannel's net-conf.json as a file (k3s keeps it in
+    // /var/lib/rancher/k3s/agent/etc/flannel/net-conf.json; it has no ConfigMap).
+    if path.file_name().and_then(|n| n.to_str()) == Some(netdiag_parsers::flannel::NET_CONF_KEY) {
+        let conf =
+            netdiag_parsers::flannel::parse_net_conf(&text, &format!("file {}", path.display()))
+                .map_err(|e| e.in_file(path.display().to_string()))
+                .map_err(|e| anyhow::anyhow!("{e}; fix or remove the file"))?;
+        return Ok(ClusterIntent {
+            flannel: Some(conf),
+            ..ClusterIntent::default()
+        });
+    }
     netdiag_parsers::cluster::parse_resources(&text)
         .map_err(|e| e.in_file(path.display().to_string()))
         .map_err(|e| anyhow::anyhow!("{e}; fix or remove the file"))
@@ -131,6 +143,9 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
         if state.bgp.is_none() {
             state.bgp = load_node_bird(&ndir)?;
         }
+        if state.flannel_subnet_env.is_none() {
+            state.flannel_subnet_env = load_subnet_env(&ndir)?;
+        }
         return Ok(state);
     }
 
@@ -207,7 +222,22 @@ pub fn load_state(dir: &Path, node: &str) -> Result<NodeState> {
     // Optional: without it the kernel checks say "not checked" (no note: most tickets lack it).
     state.sysctl = load_node_sysctl(&ndir)?;
     state.bgp = load_node_bird(&ndir)?;
+    // Optional too: only Flannel/Canal nodes have one (`/run/flannel/subnet.env`).
+    state.flannel_subnet_env = load_subnet_env(&ndir)?;
     Ok(state)
+}
+
+/// `DIR/nodes/<node>/subnet.env` (a copy of `/run/flannel/subnet.env`), when present.
+fn load_subnet_env(ndir: &Path) -> Result<Option<netdiag_core::model::flannel::SubnetEnv>> {
+    let path = ndir.join("subnet.env");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = read(&path)?;
+    netdiag_parsers::flannel::parse_subnet_env(&text)
+        .map(Some)
+        .map_err(|e| e.in_file(path.display().to_string()))
+        .map_err(|e| anyhow::anyhow!("{e}; fix or remove the file"))
 }
 
 /// BIRD's `show protocols all` (and `show route`) from `bird-protocols.txt` / `bird-routes.txt`

@@ -235,6 +235,27 @@ async fn load(args: &SourceArgs, needs: Needs, raw: Option<Raw>) -> Result<Clust
 /// Everything after the client exists: each failure here is the API's, not the configuration's.
 async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterIntent> {
     let calico = discover(api).await?;
+    // Flannel's (or Canal's) ConfigMap: looked for always, since it decides the dataplane.
+    let mut flannel_notes = Vec::new();
+    let mut flannel = None;
+    for path in FLANNEL_CONFIGMAPS {
+        match get_optional_or_denied(api, path).await? {
+            Ok(Some(text)) => {
+                Raw::keep(api, &text);
+                flannel = Some(parse(&text, path)?);
+                break;
+            }
+            Ok(None) => {}
+            Err(note) => flannel_notes.push(note),
+        }
+    }
+    let calico_served = calico.v3.is_some() || calico.crd;
+    if !calico_served && flannel.is_none() {
+        bail!(
+            "API server {}: neither projectcalico.org/v3 nor crd.projectcalico.org/v1 is served: is Calico installed? (nor is Flannel: no kube-flannel/kube-flannel-cfg, kube-system/kube-flannel-cfg or kube-system/canal-config ConfigMap)",
+            api.server
+        );
+    }
     let mut pods = match &args.namespace {
         Some(ns) => format!("/api/v1/namespaces/{ns}/pods"),
         None => "/api/v1/pods".to_string(),
@@ -259,7 +280,8 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
         ("ipamblocks", "IPAMBlock", all || needs == Needs::Blocks),
         ("felixconfigurations", "FelixConfiguration", all),
     ] {
-        if wanted {
+        // A Flannel-only cluster has no Calico resources to list.
+        if wanted && calico_served {
             lists.push(calico.path(resource, kind, &api.server)?);
         }
     }
@@ -274,7 +296,7 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
     }
 
     let listed = futures::future::try_join_all(lists.iter().map(|p| list(api, p))).await?;
-    let configmap = if all {
+    let configmap = if all && calico_served {
         get_optional(
             api,
             "/api/v1/namespaces/kube-system/configmaps/calico-config",
@@ -298,14 +320,18 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
     }
     // What the API listed is the whole truth, empty lists and a missing calico-config included.
     intent.listed = intent.listed.union(Listed {
-        pools: all || needs == Needs::Pools,
+        pools: calico_served && (all || needs == Needs::Pools),
         nodes: all || needs == Needs::Nodes,
-        blocks: all || needs == Needs::Blocks,
-        affinities: all || needs == Needs::Blocks,
-        felix: all,
+        blocks: calico_served && (all || needs == Needs::Blocks),
+        affinities: calico_served && (all || needs == Needs::Blocks),
+        felix: calico_served && all,
         pods: all || needs == Needs::Pods,
-        calico_config: all,
+        calico_config: calico_served && all,
     });
+    if let Some(part) = flannel {
+        intent.extend(part);
+    }
+    intent.notes.extend(flannel_notes);
     match installation {
         Some(Ok(part)) => intent.extend(part),
         Some(Err(note)) => intent.notes.push(note),
@@ -390,12 +416,8 @@ async fn discover(api: &Api) -> Result<Calico> {
     } else {
         None
     };
-    if v3.is_none() && !crd {
-        bail!(
-            "API server {}: neither projectcalico.org/v3 nor crd.projectcalico.org/v1 is served: is Calico installed?",
-            api.server
-        );
-    }
+    // Neither group: a Flannel-only cluster, or no CNI netdiag knows; `read` decides once it has
+    // looked for Flannel's ConfigMap.
     Ok(Calico { v3, crd, operator })
 }
 
@@ -482,6 +504,31 @@ fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Where Flannel's net-conf.json lives: kube-flannel.yml's namespace, older manifests' (and
+/// RKE2's), and Canal's ConfigMap.
+const FLANNEL_CONFIGMAPS: [&str; 4] = [
+    "/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg",
+    "/api/v1/namespaces/kube-system/configmaps/kube-flannel-cfg",
+    "/api/v1/namespaces/kube-system/configmaps/canal-config",
+    // RKE2's Canal chart.
+    "/api/v1/namespaces/kube-system/configmaps/rke2-canal-config",
+];
+
+/// A GET whose 404 means absent and whose 403 costs a note (an older ClusterRole), not the intent.
+async fn get_optional_or_denied(
+    api: &Api,
+    path: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    match send(api, path).await {
+        Ok(text) => Ok(Ok(Some(text))),
+        Err(Failure::Api(s)) if s.code == 404 => Ok(Ok(None)),
+        Err(Failure::Api(s)) if s.code == 403 => Ok(Err(format!(
+            "GET {path} forbidden (403): Flannel's net-conf.json is not read; grant get on it ({CLUSTERROLE})"
+        ))),
+        Err(f) => Err(describe(api, path, "get", f)),
+    }
 }
 
 /// A GET whose 404 means "absent", not an error (the `calico-config` ConfigMap).

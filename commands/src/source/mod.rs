@@ -82,7 +82,30 @@ fn live(netns: Option<String>) -> Result<NodeState> {
         ..Default::default()
     })?;
     sysctl::attach(&mut state, netns.as_deref());
+    // The host's own /run/flannel/subnet.env, when Flannel runs here; a named namespace shares
+    // the host's file system, so the file would not be its own.
+    if netns.is_none() {
+        attach_subnet_env(&mut state, std::path::Path::new(FLANNEL_SUBNET_ENV));
+    }
     Ok(state)
+}
+
+/// Where flanneld writes what it told the CNI plugin (flannel `main.go` `--subnet-file`).
+pub const FLANNEL_SUBNET_ENV: &str = "/run/flannel/subnet.env";
+
+/// Reads `path` into the state when it exists; a file that does not parse is a collection note
+/// (the rest of the node is still checked), not a failure.
+fn attach_subnet_env(state: &mut NodeState, path: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    match netdiag_parsers::flannel::parse_subnet_env(&text) {
+        Ok(env) => state.flannel_subnet_env = Some(env),
+        Err(e) => state.note(
+            "subnet.env",
+            format!("{}: not used", e.in_file(path.display().to_string())),
+        ),
+    }
 }
 
 /// The node state. For files, `node` picks `DIR/nodes/<node>/`; without it the only directory there
@@ -112,5 +135,37 @@ pub fn state(args: &SourceArgs) -> Result<NodeState> {
             };
             files::load_state(dir, &node)
         }
+    }
+}
+
+#[cfg(test)]
+mod subnet_env_tests {
+    use super::*;
+
+    /// A readable subnet.env is attached; garbage is a note naming the file and line; no file,
+    /// nothing.
+    #[test]
+    fn live_subnet_env_is_attached_or_noted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("subnet.env");
+        let mut state = NodeState::default();
+        attach_subnet_env(&mut state, &path);
+        assert!(state.flannel_subnet_env.is_none() && state.notes.is_empty());
+        std::fs::write(&path, "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n").expect("write");
+        attach_subnet_env(&mut state, &path);
+        assert_eq!(
+            state.flannel_subnet_env.as_ref().and_then(|e| e.mtu),
+            Some(1450)
+        );
+        let mut state = NodeState::default();
+        std::fs::write(&path, "FLANNEL_MTU=big\n").expect("write");
+        attach_subnet_env(&mut state, &path);
+        assert!(state.flannel_subnet_env.is_none());
+        assert_eq!(state.notes.len(), 1);
+        assert!(
+            state.notes[0].message.contains("subnet.env:1"),
+            "{:?}",
+            state.notes
+        );
     }
 }

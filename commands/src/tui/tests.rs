@@ -155,6 +155,37 @@ fn rates_come_from_counter_deltas() {
     assert!(!a.rates.contains_key("vxlan.calico"));
 }
 
+/// Issue 16: on a Flannel node the peers are its leases — flannel.1's neighbour and FDB entry per
+/// peer, the stale one shown and the peer marked broken — and flannel.1 is the tunnel.
+#[test]
+fn flannel_peers_are_their_leases() {
+    let a = app("flannel-stale-fdb");
+    let o = a.overview.as_ref().expect("overview");
+    assert_eq!(o.backend, "flannel-vxlan");
+    assert!(o.tunnels.iter().any(|t| t.name == "flannel.1"));
+    let w3 = o
+        .peers
+        .iter()
+        .find(|p| p.name == "worker3")
+        .expect("worker3");
+    assert_eq!(
+        w3.vtep_ip.map(|i| i.to_string()).as_deref(),
+        Some("10.244.3.0")
+    );
+    assert_eq!(
+        w3.fdb_dst.map(|i| i.to_string()).as_deref(),
+        Some("10.10.20.99")
+    );
+    assert_eq!(w3.worst_code(), Some("FLANNEL-FDB-STALE-DST"));
+    assert_eq!(w3.routes.len(), 1);
+    let w2 = o
+        .peers
+        .iter()
+        .find(|p| p.name == "worker2")
+        .expect("worker2");
+    assert!(w2.findings.is_empty() && w2.neigh.is_some() && w2.fdb.is_some());
+}
+
 #[test]
 fn a_missing_tunnel_device_has_its_row() {
     let a = app("vxlan-device-missing");

@@ -1,5 +1,6 @@
 //! The `calico-config` ConfigMap of manifest installs: the networking backend (`calico_backend`)
-//! and the veth MTU (`veth_mtu`). Other ConfigMaps are not read.
+//! and the veth MTU (`veth_mtu`), and in Canal's manifest `canal_iface`/`masquerade`; and
+//! Flannel's `kube-flannel-cfg` (its `net-conf.json`). Other ConfigMaps are not read.
 
 use netdiag_core::model::cluster::Backend;
 
@@ -8,11 +9,44 @@ use crate::error::ParseError;
 
 /// The ConfigMap's name in Calico's manifests (`manifests/calico*.yaml`).
 pub(crate) const CALICO_CONFIG: &str = "calico-config";
+/// Flannel's ConfigMap (kube-flannel.yml, in kube-flannel; older manifests and Canal's flannel
+/// put theirs in kube-system, Canal's is named `canal-config` and carries `net-conf.json` too).
+pub(crate) const FLANNEL_CONFIGS: [&str; 3] =
+    ["kube-flannel-cfg", "canal-config", "rke2-canal-config"];
+
+/// Flannel's net-conf.json from its ConfigMap; `None` when the key is absent.
+pub(crate) fn parse_flannel(
+    obj: &Cursor<'_, '_>,
+    name: &str,
+) -> Result<Option<netdiag_core::model::flannel::FlannelConfig>, ParseError> {
+    let ns = obj
+        .get("metadata.namespace")?
+        .string()?
+        .unwrap_or_else(|| "kube-system".to_string());
+    let data = obj.get("data")?.string_map()?;
+    let Some(text) = data
+        .iter()
+        .find(|(k, _)| k == crate::flannel::NET_CONF_KEY)
+        .and_then(|(_, v)| v.as_deref())
+    else {
+        return Ok(None);
+    };
+    let source = format!("ConfigMap {ns}/{name}");
+    crate::flannel::parse_net_conf(text, &source)
+        .map(Some)
+        .map_err(|e| {
+            obj.get("data").map_or(e.clone(), |d| {
+                d.error(format!("[\"net-conf.json\"].{}: {}", e.field, e.message))
+            })
+        })
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct CalicoConfig {
     pub backend: Option<Backend>,
     pub veth_mtu: Option<u32>,
+    /// Canal's `canal_iface`/`masquerade`: present only in Canal's calico-config.
+    pub canal: Option<netdiag_core::model::flannel::CanalConfig>,
 }
 
 pub(crate) fn parse(obj: &Cursor<'_, '_>) -> Result<CalicoConfig, ParseError> {
@@ -31,7 +65,21 @@ pub(crate) fn parse(obj: &Cursor<'_, '_>) -> Result<CalicoConfig, ParseError> {
         .get("veth_mtu")?
         .uint(u64::from(u32::MAX))?
         .and_then(|n| u32::try_from(n).ok());
-    Ok(CalicoConfig { backend, veth_mtu })
+    let canal_iface = data.get("canal_iface")?;
+    let canal = if canal_iface.is_set() {
+        let masquerade = data.get("masquerade")?.string()?;
+        Some(netdiag_core::model::flannel::CanalConfig {
+            iface: canal_iface.string()?.filter(|s| !s.trim().is_empty()),
+            masquerade: masquerade.map(|m| m.trim().eq_ignore_ascii_case("true")),
+        })
+    } else {
+        None
+    };
+    Ok(CalicoConfig {
+        backend,
+        veth_mtu,
+        canal,
+    })
 }
 
 #[cfg(test)]
@@ -72,5 +120,51 @@ mod tests {
         .expect("parse");
         assert_eq!(ci.backend, None);
         assert_eq!(ci.notes.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod flannel_tests {
+    use super::super::parse_resources;
+
+    #[test]
+    fn kube_flannel_cfg_and_annotations_are_read() {
+        let ci = parse_resources(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-flannel}\ndata:\n  cni-conf.json: '{}'\n  net-conf.json: '{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\", \"Port\": 4789}}'\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  annotations:\n    flannel.alpha.coreos.com/backend-data: '{\"VNI\":1,\"VtepMAC\":\"ae:41:b3:12:6c:01\"}'\n    flannel.alpha.coreos.com/backend-type: vxlan\n    flannel.alpha.coreos.com/kube-subnet-manager: \"true\"\n    flannel.alpha.coreos.com/public-ip: 10.0.0.1\n    flannel.alpha.coreos.com/public-ip-overwrite: 192.0.2.7\nspec: {podCIDR: 10.244.1.0/24}\n",
+        )
+        .expect("parse");
+        let c = ci.flannel.expect("net-conf");
+        assert_eq!(c.source, "ConfigMap kube-flannel/kube-flannel-cfg");
+        assert_eq!((c.port(), c.vni()), (4789, 1));
+        assert!(ci.notes.is_empty(), "{:?}", ci.notes);
+        let f = ci.nodes[0].flannel.clone().expect("annotations");
+        assert_eq!(f.backend_type.as_deref(), Some("vxlan"));
+        assert_eq!(f.kube_subnet_manager, Some(true));
+        assert_eq!(
+            f.public_ipv4().map(|i| i.to_string()).as_deref(),
+            Some("192.0.2.7")
+        );
+        assert_eq!(
+            f.vtep_mac.map(|m| m.to_string()).as_deref(),
+            Some("ae:41:b3:12:6c:01")
+        );
+    }
+
+    #[test]
+    fn bad_net_conf_names_the_field_and_bad_annotations_are_notes() {
+        let err = parse_resources(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-system}\ndata:\n  net-conf.json: '{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\", \"VNI\": -1}}'\n",
+        )
+        .expect_err("bad VNI");
+        assert!(err.field.starts_with("data"), "{err}");
+        assert!(err.to_string().contains("Backend.VNI"), "{err}");
+        let ci = parse_resources(
+            "apiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  annotations: {flannel.alpha.coreos.com/backend-data: '{not json', flannel.alpha.coreos.com/public-ip: nope}\n",
+        )
+        .expect("a bad annotation is not an error");
+        let f = ci.nodes[0].flannel.clone().expect("annotations");
+        assert_eq!((f.vtep_mac, f.public_ip), (None, None));
+        assert_eq!(f.problems.len(), 2);
+        assert_eq!(ci.notes.len(), 2, "{:?}", ci.notes);
     }
 }

@@ -322,7 +322,16 @@ impl Builder {
                 self.intent.installation = Some(installation::parse(&root, &name)?);
             }
             Take::ConfigMap => {
-                if name != configmap::CALICO_CONFIG {
+                if configmap::FLANNEL_CONFIGS.contains(&name.as_str()) {
+                    if let Some(f) = configmap::parse_flannel(&root, &name)? {
+                        self.intent.flannel = Some(f);
+                    }
+                    // kube-flannel-cfg holds nothing else; Canal's canal-config also holds
+                    // what calico-config holds in Calico's own manifests.
+                    if !name.ends_with("canal-config") {
+                        return Ok(());
+                    }
+                } else if name != configmap::CALICO_CONFIG {
                     skipped.add("ConfigMap (not calico-config)".to_string(), ctx.item);
                     return Ok(());
                 }
@@ -331,6 +340,7 @@ impl Builder {
                 // Later documents win, as ClusterIntent::extend does across files.
                 self.intent.backend = c.backend.or(self.intent.backend);
                 self.intent.veth_mtu = c.veth_mtu.or(self.intent.veth_mtu);
+                self.intent.canal = c.canal.or(self.intent.canal.take());
             }
         }
         Ok(())

@@ -195,6 +195,8 @@ fn parse_k8s(
         &mut ignored,
     );
 
+    node.flannel = flannel_annotations(&annotations, name, &at, notes);
+
     let fallback = read_addresses(&obj.get("status.addresses")?, &mut node)?;
     if node.ipv4.is_none() {
         node.ipv4 = fallback.ipv4().map(host_route);
@@ -205,6 +207,57 @@ fn parse_k8s(
         push_cidrs(&mut node, &c)?;
     }
     Ok(node)
+}
+
+/// Flannel's annotation prefix (flannel `main.go` `--kube-annotation-prefix` default; k3s and
+/// Canal keep it).
+const FLANNEL_PREFIX: &str = "flannel.alpha.coreos.com/";
+
+/// The `flannel.alpha.coreos.com/*` annotations (flannel `pkg/subnet/kube/annotations.go`), or
+/// `None` when the Node has none. A value that does not parse is dropped with a note, as flanneld
+/// drops the lease it cannot read (`nodeToLease`), and recorded on the node for the rules.
+fn flannel_annotations(
+    annotations: &[(String, Option<String>)],
+    name: &str,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Option<netdiag_core::model::flannel::FlannelNode> {
+    use crate::flannel::{parse_backend_data, parse_public_ip};
+    let mut f = netdiag_core::model::flannel::FlannelNode::default();
+    let mut any = false;
+    for (k, v) in annotations {
+        let Some(short) = k.strip_prefix(FLANNEL_PREFIX) else {
+            continue;
+        };
+        any = true;
+        let v = v.as_deref().map(str::trim).unwrap_or("");
+        let mut bad = |why: String| {
+            let line = format!("Node {name}: annotation {k}: {why} ({at})");
+            notes.push(line.clone());
+            f.problems.push(format!("{k}: {why}"));
+        };
+        match short {
+            "backend-type" if !v.is_empty() => f.backend_type = Some(v.to_ascii_lowercase()),
+            "backend-data" => match parse_backend_data(v) {
+                Ok((vni, mac)) => {
+                    f.vni = vni;
+                    f.vtep_mac = mac;
+                }
+                Err(e) => bad(e),
+            },
+            "public-ip" if !v.is_empty() => match parse_public_ip(v) {
+                Ok(ip) => f.public_ip = Some(ip),
+                Err(e) => bad(e),
+            },
+            "public-ip-overwrite" if !v.is_empty() => match parse_public_ip(v) {
+                Ok(ip) => f.public_ip_overwrite = Some(ip),
+                Err(e) => bad(e),
+            },
+            "kube-subnet-manager" => f.kube_subnet_manager = Some(v.eq_ignore_ascii_case("true")),
+            _ => {}
+        }
+    }
+    any.then_some(f)
 }
 
 /// Kubernetes node addresses are bare IPs; as a node IP they mean the host alone.

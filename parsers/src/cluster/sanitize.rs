@@ -88,6 +88,30 @@ fn keep(kind: &str, api: &str, v: &Value, pin: bool) -> Option<Value> {
         }
         ("Pod", "v1") => pod(v),
         ("ConfigMap", "v1") if v["metadata"]["name"] == "calico-config" => v.clone(),
+        // Flannel's and Canal's: only the keys netdiag reads (cni-conf.json and
+        // cni_network_config say nothing the checks use).
+        ("ConfigMap", "v1")
+            if v["metadata"]["name"] == "kube-flannel-cfg"
+                || v["metadata"]["name"] == "canal-config"
+                || v["metadata"]["name"] == "rke2-canal-config" =>
+        {
+            let mut data = serde_json::Map::new();
+            for k in [
+                "net-conf.json",
+                "calico_backend",
+                "veth_mtu",
+                "canal_iface",
+                "masquerade",
+            ] {
+                if let Some(val) = v["data"].get(k) {
+                    data.insert(k.to_string(), val.clone());
+                }
+            }
+            json!({
+                "metadata": {"name": v["metadata"]["name"], "namespace": v["metadata"]["namespace"]},
+                "data": data,
+            })
+        }
         ("Installation", a) if a.starts_with("operator.tigera.io/") => json!({
             "spec": {"calicoNetwork": v["spec"]["calicoNetwork"]},
             "metadata": {"name": v["metadata"]["name"]},
@@ -280,5 +304,28 @@ items:
             node.vxlan_tunnel_mac,
             Some(netdiag_core::calico::derived_vtep_mac("worker", false))
         );
+    }
+}
+
+#[cfg(test)]
+mod flannel_tests {
+    use super::*;
+
+    /// Issue 16: Flannel's and Canal's ConfigMaps reach a bundle with the keys netdiag reads only,
+    /// and read back to the same intent; Nodes keep their flannel.alpha.coreos.com annotations.
+    #[test]
+    fn flannel_config_maps_keep_what_is_read() {
+        let input = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: canal-config, namespace: kube-system}\ndata:\n  canal_iface: eth1\n  masquerade: \"true\"\n  calico_backend: none\n  cni_network_config: '{\"secret-ish\": true}'\n  net-conf.json: '{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":4}}'\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: w1\n  annotations: {flannel.alpha.coreos.com/backend-type: vxlan, flannel.alpha.coreos.com/public-ip: 10.0.0.1}\nspec: {podCIDR: 10.244.1.0/24}\n";
+        let text = sanitize_resources(input, false)
+            .expect("sanitises")
+            .to_list_json();
+        assert!(!text.contains("cni_network_config"), "{text}");
+        let before = crate::cluster::parse_resources(input).expect("parses");
+        let after = crate::cluster::parse_resources(&text).expect("parses back");
+        assert_eq!(after.flannel, before.flannel);
+        assert_eq!(after.canal, before.canal);
+        assert_eq!(after.canal.and_then(|c| c.iface).as_deref(), Some("eth1"));
+        assert_eq!(after.flannel.map(|c| c.vni()), Some(4));
+        assert_eq!(after.nodes[0].flannel, before.nodes[0].flannel);
     }
 }
