@@ -26,8 +26,15 @@ pub fn use_color(choice: ColorChoice) -> bool {
 pub struct BrokenPipe;
 
 pub fn print(s: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+    print_with(|w| w.write_all(s.as_bytes()))
+}
+
+/// Like [`print`], for output written piece by piece (through a 256 KiB buffer).
+pub fn print_with(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
         other => Ok(other?),
     }

@@ -28,20 +28,20 @@ pub fn run(args: &ShowArgs) -> Result<u8> {
         source: opened.args.clone(),
         output: args.output,
     };
-    let text = match args.what {
+    let shown = match args.what {
         ShowWhat::Ippools | ShowWhat::Nodes | ShowWhat::Blocks | ShowWhat::Pods => {
-            show_intent(args)?
+            Shown::Text(show_intent(args)?)
         }
         _ => show_state(args)?,
     };
     // Name the bundle, not the temporary directory it was unpacked into.
-    let text = match (&opened.bundle, &original) {
+    let shown = match (&opened.bundle, &original) {
         (Some(b), Some(file)) => {
-            text.replace(&b.path().display().to_string(), &file.display().to_string())
+            shown.replace(&b.path().display().to_string(), &file.display().to_string())
         }
-        _ => text,
+        _ => shown,
     };
-    output::print(&text)?;
+    output::print_with(|w| shown.write_to(w))?;
     Ok(0)
 }
 
@@ -81,7 +81,7 @@ fn doc<T: Serialize>(
 
 /// `show state -o json`: serde's document with the routes written by hand (the routes are taken
 /// out of `state`).
-fn state_json(node: Option<&str>, src: &str, state: &mut NodeState) -> Result<String> {
+fn state_json(node: Option<&str>, src: &str, state: &mut NodeState) -> Result<Shown> {
     let routes = state.routes.take();
     let text = output::json(&Document {
         schema_version: netdiag_core::SCHEMA_VERSION,
@@ -91,30 +91,104 @@ fn state_json(node: Option<&str>, src: &str, state: &mut NodeState) -> Result<St
         items: &*state,
     })?;
     Ok(match routes {
-        Some(routes) => splice_routes(text, "\n    \"routes\": null", &routes, 2),
-        None => text,
+        Some(routes) => splice_routes(text, "\n    \"routes\": null", routes, 2),
+        None => Shown::Text(text),
     })
 }
 
-/// Puts the hand-written route array (`netdiag_core::model::json`, the hot part of a big node's
-/// JSON) where serde wrote `null` for it: `key_line` is that key's line as serde's pretty printer
-/// writes it (a newline, the indentation, the quoted key), unique in the text because a newline
-/// and unescaped quotes never occur inside a JSON string. The bytes are what serde would have
-/// written for the routes themselves (tests/cli holds `show state -o json` to the serde form).
-fn splice_routes(text: String, key_line: &str, routes: &[Route], depth: usize) -> String {
-    let Some(at) = text.find(key_line) else {
-        return text;
-    };
-    let value_at = at + key_line.len() - "null".len();
-    let mut out = String::with_capacity(text.len() + routes.len() * 330);
-    out.push_str(&text[..value_at]);
-    netdiag_core::model::json::write_routes(&mut out, routes, depth);
-    out.push_str(&text[value_at + "null".len()..]);
-    out
+/// What `show` prints: text, or a document whose route table is written as it is printed.
+enum Shown {
+    Text(String),
+    /// serde's document cut where its `routes` value goes (`head` ends before it, `tail` starts
+    /// after it), and the routes, written by `netdiag_core::model::json` in between: the hot part
+    /// of a big node's JSON, streamed rather than held (34 MB for 100 000 routes).
+    Spliced {
+        head: String,
+        routes: Vec<Route>,
+        depth: usize,
+        tail: String,
+    },
 }
 
-fn show_state(args: &ShowArgs) -> Result<String> {
+impl Shown {
+    /// `replace` applied to the parts serde wrote (routes hold no paths).
+    fn replace(self, from: &str, to: &str) -> Shown {
+        match self {
+            Shown::Text(t) => Shown::Text(t.replace(from, to)),
+            Shown::Spliced {
+                head,
+                routes,
+                depth,
+                tail,
+            } => Shown::Spliced {
+                head: head.replace(from, to),
+                routes,
+                depth,
+                tail: tail.replace(from, to),
+            },
+        }
+    }
+
+    fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self {
+            Shown::Text(t) => w.write_all(t.as_bytes()),
+            Shown::Spliced {
+                head,
+                routes,
+                depth,
+                tail,
+            } => {
+                w.write_all(head.as_bytes())?;
+                netdiag_core::model::json::write_routes_chunked(routes, *depth, |s| {
+                    w.write_all(s.as_bytes())
+                })?;
+                w.write_all(tail.as_bytes())
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn into_string(self) -> String {
+        let mut v = Vec::new();
+        self.write_to(&mut v).expect("in memory");
+        String::from_utf8(v).expect("utf-8")
+    }
+}
+
+/// Cuts serde's `text` where `null` stands for the routes: `key_line` is that key's line as
+/// serde's pretty printer writes it (a newline, the indentation, the quoted key and `null`), unique
+/// in the text because a newline and unescaped quotes never occur inside a JSON string. The bytes
+/// printed are what serde would have written (the tests below hold them to it).
+fn splice_routes(text: String, key_line: &str, routes: Vec<Route>, depth: usize) -> Shown {
+    let Some(at) = text.find(key_line) else {
+        return Shown::Text(text);
+    };
+    let value_at = at + key_line.len() - "null".len();
+    Shown::Spliced {
+        head: text[..value_at].to_string(),
+        routes,
+        depth,
+        tail: text[value_at + "null".len()..].to_string(),
+    }
+}
+
+fn show_state(args: &ShowArgs) -> Result<Shown> {
     let mut state = crate::source::state(&args.source)?;
+    if args.output == TableFormat::Json && matches!(args.what, ShowWhat::State | ShowWhat::Routes) {
+        let (node, src) = (state.node.clone(), state.source.clone());
+        if args.what == ShowWhat::State {
+            return state_json(node.as_deref(), &src, &mut state);
+        }
+        if let Some(routes) = state.routes.take() {
+            let text = doc(args, node.as_deref(), &src, None::<()>)?;
+            return Ok(splice_routes(text, "\n  \"items\": null", routes, 1));
+        }
+    }
+    state_text(args, state).map(Shown::Text)
+}
+
+/// Every other form of `show` on the node's state: tables, YAML, and JSON of one part.
+fn state_text(args: &ShowArgs, state: NodeState) -> Result<String> {
     let (node_name, source) = (state.node.clone(), state.source.clone());
     let node = node_name.as_deref();
     let src = source.as_str();
@@ -137,11 +211,6 @@ fn show_state(args: &ShowArgs) -> Result<String> {
                 src,
                 state.links.as_ref().ok_or_else(|| missing("links"))?,
             ),
-            ShowWhat::Routes if args.output == TableFormat::Json => {
-                let routes = state.routes.as_ref().ok_or_else(|| missing("routes"))?;
-                let text = doc(args, node, src, None::<()>)?;
-                Ok(splice_routes(text, "\n  \"items\": null", routes, 1))
-            }
             ShowWhat::Routes => doc(
                 args,
                 node,
@@ -160,9 +229,6 @@ fn show_state(args: &ShowArgs) -> Result<String> {
                 src,
                 state.fdb.as_ref().ok_or_else(|| missing("fdb"))?,
             ),
-            ShowWhat::State if args.output == TableFormat::Json => {
-                state_json(node, src, &mut state)
-            }
             _ => doc(args, node, src, &state),
         };
     }
@@ -502,7 +568,9 @@ mod tests {
                     items: &state,
                 })
                 .expect("serde");
-                let got = state_json(Some(&n), "files", &mut state.clone()).expect("spliced");
+                let got = state_json(Some(&n), "files", &mut state.clone())
+                    .expect("spliced")
+                    .into_string();
                 assert_eq!(got, want, "{} node {n}", dir.display());
                 let want = output::json(&Document {
                     schema_version: netdiag_core::SCHEMA_VERSION,
@@ -520,7 +588,8 @@ mod tests {
                     items: None::<()>,
                 })
                 .expect("serde");
-                let got = splice_routes(text, "\n  \"items\": null", state.routes(), 1);
+                let got = splice_routes(text, "\n  \"items\": null", state.routes().to_vec(), 1)
+                    .into_string();
                 assert_eq!(got, want, "{} node {n}", dir.display());
             }
         }

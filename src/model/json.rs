@@ -17,25 +17,45 @@ use super::route::{NextHop, Route};
 /// Appends `routes` as serde_json's pretty printer writes the array when its opening bracket sits
 /// at nesting depth `depth` (two spaces per level).
 pub fn write_routes(out: &mut String, routes: &[Route], depth: usize) {
+    let _ = write_routes_chunked::<std::convert::Infallible>(routes, depth, |s| {
+        out.push_str(s);
+        Ok(())
+    });
+}
+
+/// About this much text is handed to `emit` at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// The same text as [`write_routes`], handed to `emit` in pieces of about 256 KiB, so a caller can
+/// stream a route table of any size without holding its JSON (about 340 bytes a route).
+pub fn write_routes_chunked<E>(
+    routes: &[Route],
+    depth: usize,
+    mut emit: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     if routes.is_empty() {
-        out.push_str("[]");
-        return;
+        return emit("[]");
     }
     // Every key with its line break and indentation, made once: a field then costs two copies.
     let rk = keys(&ROUTE_KEYS, depth + 2);
     let hk = keys(&HOP_KEYS, depth + 4);
     let (route_open, hop_open) = (indent(depth + 1), indent(depth + 3));
-    out.reserve(routes.len() * 340);
+    let mut out = String::with_capacity(CHUNK_BYTES.min(routes.len() * 340) + 4096);
     out.push('[');
     for (i, r) in routes.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str(route_open);
-        route(out, r, &rk, &hk, hop_open, indent(depth + 2));
+        route(&mut out, r, &rk, &hk, hop_open, indent(depth + 2));
+        if out.len() >= CHUNK_BYTES {
+            emit(&out)?;
+            out.clear();
+        }
     }
     out.push_str(indent(depth));
     out.push(']');
+    emit(&out)
 }
 
 const ROUTE_KEYS: [&str; 13] = [
@@ -328,6 +348,30 @@ mod tests {
         let (got, want) = both(&shapes());
         assert_eq!(got, want);
         let (got, want) = both(&[]);
+        assert_eq!(got, want);
+    }
+
+    /// A table bigger than one chunk comes out in several pieces that join to the whole text.
+    #[test]
+    fn chunks_join_to_the_whole_array() {
+        let routes: Vec<Route> = (0..4000u32)
+            .map(|i| {
+                let net = ipnet::Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 6)), 26);
+                let mut r = Route::new(IpNet::V4(net.expect("prefix")));
+                r.dev = Some("vxlan.calico".into());
+                r
+            })
+            .collect();
+        let (mut whole, mut pieces) = (String::new(), Vec::new());
+        write_routes(&mut whole, &routes, 2);
+        write_routes_chunked::<()>(&routes, 2, |s| {
+            pieces.push(s.to_string());
+            Ok(())
+        })
+        .expect("infallible");
+        assert!(pieces.len() > 1, "{} piece(s)", pieces.len());
+        assert_eq!(pieces.concat(), whole);
+        let (got, want) = both(&routes);
         assert_eq!(got, want);
     }
 }

@@ -6,6 +6,7 @@
 use anyhow::Context;
 use futures::{Stream, TryStreamExt};
 use netlink_packet_route::link::LinkExtentMask;
+use netlink_packet_route::neighbour::NeighbourMessage;
 use netlink_packet_route::route::{RouteHeader, RouteMessage};
 use netlink_packet_route::AddressFamily;
 use nix::errno::Errno;
@@ -133,40 +134,61 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
     };
     let (h_r4, h_r6, h_n4, h_n6, h_fdb) =
         (connect()?, connect()?, connect()?, connect()?, connect()?);
+    // Each dump is converted as it arrives (see `dump_converting`); a kernel without a family
+    // (ipv6.disable=1) answers an unknown family with its all-families dump, so only the messages
+    // of the family asked for are kept.
+    let route_of = |family| {
+        move |m: &RouteMessage| {
+            (m.header.address_family == family).then(|| convert::route(m, &lookup))
+        }
+    };
+    let neigh_of = |family| {
+        move |m: &NeighbourMessage| {
+            (m.header.family == family).then(|| convert::neighbour(m, &lookup))
+        }
+    };
     let (r4, r6, n4, n6, fdb_dump) = futures::join!(
-        dump(h_r4.route().get(route_req(AddressFamily::Inet)).execute()),
-        dump(h_r6.route().get(route_req(AddressFamily::Inet6)).execute()),
-        dump(
+        dump_converting(
+            h_r4.route().get(route_req(AddressFamily::Inet)).execute(),
+            route_of(AddressFamily::Inet)
+        ),
+        dump_converting(
+            h_r6.route().get(route_req(AddressFamily::Inet6)).execute(),
+            route_of(AddressFamily::Inet6)
+        ),
+        dump_converting(
             h_n4.neighbours()
                 .get()
                 .set_address_family(AddressFamily::Inet)
-                .execute()
+                .execute(),
+            neigh_of(AddressFamily::Inet)
         ),
-        dump(
+        dump_converting(
             h_n6.neighbours()
                 .get()
                 .set_address_family(AddressFamily::Inet6)
-                .execute()
+                .execute(),
+            neigh_of(AddressFamily::Inet6)
         ),
-        dump(
+        // `bridge fdb show`: RTM_GETNEIGH with family AF_BRIDGE. It holds VXLAN devices' own
+        // (self) entries as well as bridges'.
+        dump_converting(
             h_fdb
                 .neighbours()
                 .get()
                 .set_address_family(AddressFamily::Bridge)
-                .execute()
+                .execute(),
+            |m: &NeighbourMessage| {
+                (m.header.family == AddressFamily::Bridge).then(|| convert::fdb_entry(m, &lookup))
+            }
         ),
     );
 
     let mut routes: Option<Vec<Route>> = Some(Vec::new());
     for (family, result) in [(AddressFamily::Inet, r4), (AddressFamily::Inet6, r6)] {
         match result {
-            Ok(msgs) => {
-                // A kernel without the family (ipv6.disable=1) falls back to its all-families
-                // dump for an unknown family: keep only the one asked for.
-                let mine = msgs.iter().filter(|m| m.header.address_family == family);
-                let got = convert_all(&mut state, "routes", "route", mine, |m| {
-                    convert::route(m, &lookup)
-                });
+            Ok(got) => {
+                let got = got.keep(&mut state, "routes", "route");
                 if let Some(r) = routes.as_mut() {
                     r.extend(got);
                 }
@@ -189,11 +211,8 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
     let mut neighbours: Option<Vec<Neighbour>> = Some(Vec::new());
     for (family, result) in [(AddressFamily::Inet, n4), (AddressFamily::Inet6, n6)] {
         match result {
-            Ok(msgs) => {
-                let mine = msgs.iter().filter(|m| m.header.family == family);
-                let got = convert_all(&mut state, "neigh", "neighbour", mine, |m| {
-                    convert::neighbour(m, &lookup)
-                });
+            Ok(got) => {
+                let got = got.keep(&mut state, "neigh", "neighbour");
                 if let Some(n) = neighbours.as_mut() {
                     n.extend(got);
                 }
@@ -212,17 +231,8 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
         }
     }
 
-    // `bridge fdb show`: RTM_GETNEIGH with family AF_BRIDGE. It holds VXLAN devices' own (self)
-    // entries as well as bridges'.
     let fdb: Option<Vec<FdbEntry>> = match fdb_dump {
-        Ok(msgs) => {
-            let mine = msgs
-                .iter()
-                .filter(|m| m.header.family == AddressFamily::Bridge);
-            Some(convert_all(&mut state, "fdb", "FDB entry", mine, |m| {
-                convert::fdb_entry(m, &lookup)
-            }))
-        }
+        Ok(got) => Some(got.keep(&mut state, "fdb", "FDB entry")),
         Err(e) => {
             state.note("fdb", format!("FDB dump failed: {}", describe(&e)));
             None
@@ -294,6 +304,57 @@ async fn dump<T>(
     stream: impl Stream<Item = Result<T, rtnetlink::Error>>,
 ) -> Result<Vec<T>, rtnetlink::Error> {
     stream.try_collect().await
+}
+
+/// A dump's messages converted to the model as they arrived, and those that could not be.
+struct Converted<T> {
+    items: Vec<T>,
+    skipped: usize,
+    first: Option<ParseError>,
+}
+
+impl<T> Converted<T> {
+    /// The converted items; the skipped ones become one note for the part (as [`convert_all`]).
+    fn keep(self, state: &mut NodeState, part: &str, what: &str) -> Vec<T> {
+        if let Some(e) = self.first {
+            state.note(
+                part,
+                format!(
+                    "skipped {} {what} message(s) netdiag could not read (first: {}: {})",
+                    self.skipped, e.field, e.message
+                ),
+            );
+        }
+        self.items
+    }
+}
+
+/// Reads a dump converting each message as it arrives and dropping it, rather than collecting
+/// the messages first: a 100 000-route table is then never held twice (netlink-packet-route's
+/// messages, then the routes), and converting runs in this task while the connection's task
+/// parses the next messages on the runtime's other worker. `one` returns `None` for a message to
+/// leave out silently (another family).
+async fn dump_converting<M, T>(
+    stream: impl Stream<Item = Result<M, rtnetlink::Error>>,
+    mut one: impl FnMut(&M) -> Option<Result<T, ParseError>>,
+) -> Result<Converted<T>, rtnetlink::Error> {
+    futures::pin_mut!(stream);
+    let mut c = Converted {
+        items: Vec::new(),
+        skipped: 0,
+        first: None,
+    };
+    while let Some(m) = stream.try_next().await? {
+        match one(&m) {
+            None => {}
+            Some(Ok(v)) => c.items.push(v),
+            Some(Err(e)) => {
+                c.skipped += 1;
+                c.first.get_or_insert(e);
+            }
+        }
+    }
+    Ok(c)
 }
 
 /// Converts every message, keeping the good ones and noting the rest once per part (the first
