@@ -483,14 +483,14 @@ fn plain(s: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    if s.len() <= 5 {
-        let lower = s.to_ascii_lowercase();
-        if matches!(
-            lower.as_str(),
-            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "inf" | "nan"
-        ) {
-            return None;
-        }
+    if s.len() <= 5
+        && [
+            "null", "true", "false", "yes", "no", "on", "off", "y", "n", "inf", "nan",
+        ]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
+    {
+        return None;
     }
     if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) && maybe_number(s) {
         if let Some(n) = decimal_int(s) {
@@ -507,28 +507,27 @@ fn plain(s: &str) -> Option<Value> {
 /// a MAC — is a string in every schema serde-saphyr implements (it has no YAML 1.1 base-60
 /// numbers: `66:00:0a:00:00:01` and `1:30` are strings, as the differential fuzz target checks).
 fn maybe_number(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if lower.contains("inf") || lower.contains("nan") {
+    let b = s.as_bytes();
+    let has = |w: &[u8]| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    if has(b"inf") || has(b"nan") {
         return true;
     }
-    let b = lower.as_bytes();
     if !b.iter().any(u8::is_ascii_digit) {
         return false;
     }
-    let body = lower.trim_start_matches(['-', '+']);
-    if body.starts_with("0x") || body.starts_with("0o") || body.starts_with("0b") {
+    let bb = s.trim_start_matches(['-', '+']).as_bytes();
+    if bb.len() > 1 && bb[0] == b'0' && matches!(bb[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
         return true;
     }
-    let bb = body.as_bytes();
     if bb.len() > 4 && bb[..4].iter().all(u8::is_ascii_digit) && bb[4] == b'-' {
         return true;
     }
     let mut dots = 0;
     for (i, &c) in bb.iter().enumerate() {
         match c {
-            b'0'..=b'9' | b'_' | b'e' => {}
+            b'0'..=b'9' | b'_' | b'e' | b'E' => {}
             b'.' => dots += 1,
-            b'-' | b'+' if i > 0 && bb[i - 1] == b'e' => {}
+            b'-' | b'+' if i > 0 && matches!(bb[i - 1], b'e' | b'E') => {}
             _ => return false,
         }
     }
