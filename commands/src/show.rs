@@ -91,7 +91,7 @@ fn state_json(node: Option<&str>, src: &str, state: &mut NodeState) -> Result<Sh
         items: &*state,
     })?;
     Ok(match routes {
-        Some(routes) => splice_routes(text, "\n    \"routes\": null", routes, 2),
+        Some(routes) => splice_routes(text, "\n    \"routes\": null", routes, 2)?,
         None => Shown::Text(text),
     })
 }
@@ -159,17 +159,19 @@ impl Shown {
 /// serde's pretty printer writes it (a newline, the indentation, the quoted key and `null`), unique
 /// in the text because a newline and unescaped quotes never occur inside a JSON string. The bytes
 /// printed are what serde would have written (the tests below hold them to it).
-fn splice_routes(text: String, key_line: &str, routes: Vec<Route>, depth: usize) -> Shown {
-    let Some(at) = text.find(key_line) else {
-        return Shown::Text(text);
-    };
+fn splice_routes(text: String, key_line: &str, routes: Vec<Route>, depth: usize) -> Result<Shown> {
+    // Only a change of the document's shape can lose the line (the tests below would fail first);
+    // printing the document without its routes would be a silent lie, so it is an error.
+    let at = text.find(key_line).ok_or_else(|| {
+        anyhow::anyhow!("internal error: no {key_line:?} line in the JSON document for the routes")
+    })?;
     let value_at = at + key_line.len() - "null".len();
-    Shown::Spliced {
+    Ok(Shown::Spliced {
         head: text[..value_at].to_string(),
         routes,
         depth,
         tail: text[value_at + "null".len()..].to_string(),
-    }
+    })
 }
 
 fn show_state(args: &ShowArgs) -> Result<Shown> {
@@ -181,7 +183,7 @@ fn show_state(args: &ShowArgs) -> Result<Shown> {
         }
         if let Some(routes) = state.routes.take() {
             let text = doc(args, node.as_deref(), &src, None::<()>)?;
-            return Ok(splice_routes(text, "\n  \"items\": null", routes, 1));
+            return splice_routes(text, "\n  \"items\": null", routes, 1);
         }
     }
     state_text(args, state).map(Shown::Text)
@@ -589,6 +591,7 @@ mod tests {
                 })
                 .expect("serde");
                 let got = splice_routes(text, "\n  \"items\": null", state.routes().to_vec(), 1)
+                    .expect("spliced")
                     .into_string();
                 assert_eq!(got, want, "{} node {n}", dir.display());
             }
