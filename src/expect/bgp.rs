@@ -147,6 +147,11 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
         || lower.contains("as") && lower.contains("open message")
     {
         format!("the peers disagree on the AS number ({}): every Node uses BGPConfiguration's asNumber unless its spec.bgp.asNumber overrides it; compare `calicoctl get nodes -o wide` and `calicoctl get bgpconfiguration default -o yaml`", as_pair(p))
+    } else if state.eq_ignore_ascii_case("passive") {
+        // Before the error checks: a passive side keeps the last error it received (often the
+        // peer's "Administrative shutdown" from a restart long ago), which says little about why
+        // the peer does not connect now (bgp-blocked in the lab: a firewall, not a stopped BIRD).
+        "this side waits for the peer to connect (Calico makes the session to the higher address passive) and the peer does not: its BIRD is down or TCP 179 is blocked from it; run node-status on the peer".to_string()
     } else if lower.contains("administrative shutdown") || lower.contains("connection refused") {
         "the peer's BIRD is not running or not listening on TCP 179 (calico-node stopped, restarting or crashed there): check `kubectl -n calico-system get pods -o wide` and the peer's calico-node logs".to_string()
     } else if p.state == "down" {
@@ -159,8 +164,6 @@ fn session_down(ctx: &Context, p: &BirdProtocol, out: &mut Outcome) {
         || lower.contains("hold timer")
     {
         "the TCP connection to port 179 does not complete: a firewall, security group or the fabric drops BGP between the nodes (`nc -zv PEER 179` from this node; Calico needs TCP 179 open between all nodes)".to_string()
-    } else if state.eq_ignore_ascii_case("passive") {
-        "this side waits for the peer to connect (Calico makes the session to the higher address passive) and the peer does not: its BIRD is down or TCP 179 is blocked from it; run node-status on the peer".to_string()
     } else {
         "BIRD has the session but it is not up: check both nodes' calico-node logs (bird) and that TCP 179 is open between them".to_string()
     };
