@@ -620,17 +620,7 @@ impl Plan {
         let Some(tun) = n.tunnel_ip else {
             return Vec::new();
         };
-        let mut out = vec![
-            ipn(
-                ns,
-                &format!(
-                    "link add {VXLAN_DEV} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 {learn}",
-                    n.vtep_mac, self.vxlan_mtu, n.ip
-                ),
-            ),
-            ipn(ns, &format!("addr add {tun}/32 dev {VXLAN_DEV}")),
-            ipn(ns, &format!("link set {VXLAN_DEV} up")),
-        ];
+        let mut out = self.vxlan_link_cmds(i, VXLAN_DEV, vni, port, learn, tun);
         for (ri, r) in self.nodes.iter().enumerate() {
             let (true, Some(rt)) = (ri != i, r.tunnel_ip) else {
                 continue;
@@ -653,6 +643,33 @@ impl Plan {
         out
     }
 
+    /// The VXLAN device `dev` of node `i` (Felix's vxlan.calico and flanneld's flannel.1 are made
+    /// alike): created on eth0 with the node's VTEP MAC and the lab's tunnel MTU, its tunnel
+    /// address as /32, up.
+    fn vxlan_link_cmds(
+        &self,
+        i: usize,
+        dev: &str,
+        vni: u32,
+        port: u16,
+        learn: &str,
+        addr: Ipv4Addr,
+    ) -> Vec<Cmd> {
+        let n = &self.nodes[i];
+        let ns = &n.netns;
+        vec![
+            ipn(
+                ns,
+                &format!(
+                    "link add {dev} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 {learn}",
+                    n.vtep_mac, self.vxlan_mtu, n.ip
+                ),
+            ),
+            ipn(ns, &format!("addr add {addr}/32 dev {dev}")),
+            ipn(ns, &format!("link set {dev} up")),
+        ]
+    }
+
     /// flanneld's vxlan backend on node `i` (`createVXLANDevice`, `Configure`, then
     /// `handleSubnetEvents` for every peer lease: neighbour, FDB, route — in that order).
     fn flannel_device_cmds(&self, i: usize, vni: u32, port: u16, learn: &str) -> Vec<Cmd> {
@@ -661,17 +678,7 @@ impl Plan {
         let Some(own) = n.tunnel_ip else {
             return Vec::new();
         };
-        let mut out = vec![
-            ipn(
-                ns,
-                &format!(
-                    "link add {FLANNEL_DEV} address {} mtu {} type vxlan id {vni} dstport {port} local {} dev eth0 {learn}",
-                    n.vtep_mac, self.vxlan_mtu, n.ip
-                ),
-            ),
-            ipn(ns, &format!("addr add {own}/32 dev {FLANNEL_DEV}")),
-            ipn(ns, &format!("link set {FLANNEL_DEV} up")),
-        ];
+        let mut out = self.vxlan_link_cmds(i, FLANNEL_DEV, vni, port, learn, own);
         for (ri, r) in self.nodes.iter().enumerate() {
             let (true, Some(rt), Some(lease)) = (ri != i, r.tunnel_ip, r.pod_cidr) else {
                 continue;
