@@ -10,7 +10,9 @@
 # env:   FUZZ_SANITIZER=none|address (default none: the code is safe Rust, and without ASan a
 #        target runs 2-3x more inputs; panics, overflows (debug assertions on), hangs and memory
 #        blow-ups are caught either way), FUZZ_TIMEOUT (s per input, default 10),
-#        FUZZ_RSS_MB (default 2048).
+#        FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (bytes per input; default libFuzzer's own: the
+#        largest seed, at least 4096. A smaller bound keeps the slow targets (the cluster loaders,
+#        the bundle archive, the pcap reader) on short inputs, several times the executions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,6 +21,7 @@ shift || true
 sanitizer=${FUZZ_SANITIZER:-none}
 timeout=${FUZZ_TIMEOUT:-10}
 rss=${FUZZ_RSS_MB:-2048}
+max_len=${FUZZ_MAX_LEN:-}
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   echo "scripts/fuzz.sh: no nightly toolchain (rustup toolchain list shows none): cargo-fuzz needs one; install it with: rustup toolchain install nightly" >&2
@@ -103,6 +106,7 @@ seeds() {
     cluster_yaml_fast) echo testdata/cluster/*.yaml testdata/cluster/bad/*.yaml $s/*/cluster/*.yaml testdata/real/*/cluster/*.yaml ;;
     cluster_json) echo testdata/cluster/*.json testdata/cluster/bad/*.json ;;
     netlink) echo testdata/netlink/*.bin ;;
+    netlink_route_bytes) echo testdata/netlink/routes4.bin testdata/netlink/routes6.bin ;;
     sysctl) echo "$work/sysctl.txt" ;;
     bird) echo testdata/bird/* $s/*/nodes/*/bird-*.txt ;;
     # net-conf.json (0), backend-data (1), subnet.env (2): each seed gets its selector byte.
@@ -126,7 +130,7 @@ for t in "${targets[@]}"; do
   log=$work/$t.log
   rc=0
   "$bin_dir/$t" "$corpus" -max_total_time="$secs" -timeout="$timeout" -rss_limit_mb="$rss" \
-    -print_final_stats=1 -artifact_prefix="$art/" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 -artifact_prefix="$art/" ${max_len:+-max_len="$max_len"} >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [ -z "$execs" ]; then
     # A crash ends the run before the final stats: the last status line's count.
@@ -137,7 +141,7 @@ for t in "${targets[@]}"; do
   timeouts=$(find "$art" -name 'timeout-*' | wc -l)
   ooms=$(find "$art" -name 'oom-*' | wc -l)
   printf '%-22s %14s %8s %9s %5s\n' "$t" "$execs" "$crashes" "$timeouts" "$ooms"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$secs" "$execs" "$crashes" "$timeouts" "$ooms" >>"$stats"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$secs" "$execs" "$crashes" "$timeouts" "$ooms" "${max_len:-default}" >>"$stats"
   if [ "$rc" -ne 0 ] || [ $((crashes + timeouts + ooms)) -gt 0 ]; then
     failed=1
     mkdir -p "fuzz/artifacts/$t"

@@ -537,5 +537,10 @@ fn errno(e: &netlink_packet_core::ErrorMessage) -> String {
     }
 }
 
+mod route_bytes;
+pub use route_bytes::{
+    route_bytes_disagree, route_dump_batch, route_dump_request, route_from_bytes, Batch, DumpEnd,
+};
+
 #[cfg(test)]
 mod tests;

@@ -638,3 +638,67 @@ fn sysctls_are_read_in_the_node_namespace() {
     let after = node.exec("sysctl", &["-a", "--pattern", "net.ipv4.conf"]);
     assert_eq!(without_timers(&before), without_timers(&after), "read-only");
 }
+
+/// The collector reads the route tables straight from the socket's bytes; netlink-packet-route's
+/// parse of a dump of the same namespace, through the same conversion, must give the same routes.
+/// The namespace holds the shapes a node can have beyond the Calico ones: every route type, a
+/// preferred source, RFC 5549 (`via inet6` for an IPv4 route), IPv6 multipath, the local tables.
+#[test]
+fn route_bytes_read_a_live_namespace_as_netlink_packet_route() {
+    use futures::TryStreamExt;
+    use netlink_packet_route::route::{RouteHeader, RouteMessage};
+    use netlink_packet_route::AddressFamily;
+
+    if !privileged::can_run("route_bytes_read_a_live_namespace_as_netlink_packet_route") {
+        return;
+    }
+    let cn = CalicoNode::build();
+    let n = |cmd: &str| {
+        cn.node.ipw(cmd);
+    };
+    n("route add unreachable 192.168.90.0/24");
+    n("route add prohibit 192.168.91.0/24 metric 5");
+    n("route add throw 192.168.92.0/24 table 100");
+    n("route add 192.168.93.0/24 via 10.10.10.12 dev eth0 src 10.10.10.11 proto 80");
+    n("route add 192.168.94.0/24 via inet6 fd00:10::12 dev eth0");
+    n("-6 route add fd00:98::/64 nexthop via fd00:10::12 dev eth0 weight 3 nexthop via fd00:10::13 dev eth0");
+    n("-6 route add blackhole fd00:97::/64");
+
+    let state = cn.collect();
+    let names: std::collections::HashMap<u32, String> = state
+        .links()
+        .iter()
+        .filter_map(|l| Some((l.index?, l.name.clone())))
+        .collect();
+    let theirs = netdiag::source::netns::run_on_thread(Some(cn.node.name()), || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        rt.block_on(async {
+            let (conn, handle, _) = rtnetlink::new_connection()?;
+            tokio::spawn(conn);
+            let lookup = |i: u32| names.get(&i).cloned();
+            let mut out = Vec::new();
+            for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+                let mut req = RouteMessage::default();
+                req.header.address_family = family;
+                req.header.table = RouteHeader::RT_TABLE_UNSPEC;
+                let msgs: Vec<RouteMessage> =
+                    handle.route().get(req).execute().try_collect().await?;
+                for m in msgs.iter().filter(|m| m.header.address_family == family) {
+                    out.push(netdiag_parsers::netlink::route(m, &lookup)?);
+                }
+            }
+            anyhow::Ok(out)
+        })
+    })
+    .expect("netlink-packet-route dump");
+    assert!(state.notes.is_empty(), "{:?}", state.notes);
+    assert_eq!(state.routes(), theirs.as_slice());
+    let types: std::collections::BTreeSet<_> =
+        theirs.iter().map(|r| format!("{:?}", r.kind)).collect();
+    assert!(types.len() >= 7, "{types:?}");
+    assert!(route(&state, Route::TABLE_MAIN, "192.168.94.0/24")
+        .gateway
+        .is_some_and(|g| g.is_ipv6()));
+}

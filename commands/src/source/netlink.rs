@@ -7,7 +7,7 @@ use anyhow::Context;
 use futures::{Stream, TryStreamExt};
 use netlink_packet_route::link::LinkExtentMask;
 use netlink_packet_route::neighbour::NeighbourMessage;
-use netlink_packet_route::route::{RouteHeader, RouteMessage};
+use netlink_packet_route::route::RouteMessage;
 use netlink_packet_route::AddressFamily;
 use nix::errno::Errno;
 
@@ -124,38 +124,28 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
         Err(e) => state.note("addrs", format!("address dump failed: {}", describe(&e))),
     }
 
-    // The remaining dumps are independent: one socket each, all in flight together.
-    let route_req = |family| {
-        // rtm_table 0 (RT_TABLE_UNSPEC) and no RTA_TABLE: every table, not just main.
-        let mut req = RouteMessage::default();
-        req.header.address_family = family;
-        req.header.table = RouteHeader::RT_TABLE_UNSPEC;
-        req
-    };
-    let (h_r4, h_r6, h_n4, h_n6, h_fdb) =
-        (connect()?, connect()?, connect()?, connect()?, connect()?);
-    // Each dump is converted as it arrives (see `dump_converting`); a kernel without a family
-    // (ipv6.disable=1) answers an unknown family with its all-families dump, so only the messages
-    // of the family asked for are kept.
-    let route_of = |family| {
-        move |m: &RouteMessage| {
-            (m.header.address_family == family).then(|| convert::route(m, &lookup))
-        }
+    // The remaining dumps are independent: one socket each, all in flight together. The route
+    // tables (the big part: 100 000 routes on a node of a 5 000-node cluster) are read on a thread
+    // of their own straight from the socket's bytes (`dump_routes`); the neighbour and FDB dumps
+    // go through rtnetlink meanwhile.
+    let (h_n4, h_n6, h_fdb) = (connect()?, connect()?, connect()?);
+    let route_thread = {
+        let names = names.clone();
+        // Spawned from a thread of the namespace, so it is in the namespace too.
+        std::thread::Builder::new()
+            .name("netdiag-routes".into())
+            .spawn(move || {
+                let lookup = |i: u32| names.get(&i).cloned();
+                [AF_INET, AF_INET6].map(|family| (family, dump_routes(family, &lookup)))
+            })
+            .context("cannot start the route dump thread")?
     };
     let neigh_of = |family| {
         move |m: &NeighbourMessage| {
             (m.header.family == family).then(|| convert::neighbour(m, &lookup))
         }
     };
-    let (r4, r6, n4, n6, fdb_dump) = futures::join!(
-        dump_converting(
-            h_r4.route().get(route_req(AddressFamily::Inet)).execute(),
-            route_of(AddressFamily::Inet)
-        ),
-        dump_converting(
-            h_r6.route().get(route_req(AddressFamily::Inet6)).execute(),
-            route_of(AddressFamily::Inet6)
-        ),
+    let (n4, n6, fdb_dump) = futures::join!(
         dump_converting(
             h_n4.neighbours()
                 .get()
@@ -183,14 +173,29 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
             }
         ),
     );
+    let route_dumps = route_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the route dump thread panicked"))?;
 
     let mut routes: Option<Vec<Route>> = Some(Vec::new());
-    for (family, result) in [(AddressFamily::Inet, r4), (AddressFamily::Inet6, r6)] {
+    for (family, result) in route_dumps {
         match result {
             Ok(got) => {
-                let got = got.keep(&mut state, "routes", "route");
-                if let Some(r) = routes.as_mut() {
-                    r.extend(got);
+                if got.interrupted {
+                    state.note(
+                        "routes",
+                        format!(
+                            "the {} route table changed during each of {DUMP_TRIES} dumps (NLM_F_DUMP_INTR): the last one is kept and may be inconsistent",
+                            if family == AF_INET { "IPv4" } else { "IPv6" }
+                        ),
+                    );
+                }
+                let got = got.routes.keep(&mut state, "routes", "route");
+                match routes.as_mut() {
+                    // Moved, not copied: the IPv4 table is the big one.
+                    Some(r) if r.is_empty() => *r = got,
+                    Some(r) => r.extend(got),
+                    None => {}
                 }
             }
             Err(e) => {
@@ -198,9 +203,8 @@ async fn collect_here(source: String, stats: bool) -> anyhow::Result<NodeState> 
                 state.note(
                     "routes",
                     format!(
-                        "{} route dump failed: {}",
-                        family_name(family),
-                        describe(&e)
+                        "{} route dump failed: {e}",
+                        if family == AF_INET { "IPv4" } else { "IPv6" }
                     ),
                 );
                 routes = None;
@@ -298,6 +302,88 @@ pub fn route_get(
             Ok(out)
         })
     })
+}
+
+const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+/// `recv` returns a datagram's whole length even when it did not fit (`<sys/socket.h>`).
+const MSG_TRUNC: i32 = 0x20;
+/// How many times a route dump is taken when the table keeps changing under it.
+const DUMP_TRIES: usize = 3;
+
+/// One family's route dump, as read by [`dump_routes`].
+struct RouteDump {
+    routes: Converted<Route>,
+    /// Every try was interrupted by a change of the table (NLM_F_DUMP_INTR).
+    interrupted: bool,
+}
+
+/// Every route of one family, all tables (`ip route show table all`), on a socket of its own: the
+/// RTM_GETROUTE dump request, then each buffer the kernel returns walked straight into routes
+/// (`netdiag_parsers::netlink::route_dump_batch`, held to netlink-packet-route's reading by its
+/// tests and fuzz target). netlink-packet-route's `RouteMessage`s with a `Vec` of every attribute
+/// were most of the collection's time at 100 000 routes. A dump the table changed under
+/// (NLM_F_DUMP_INTR) is taken again, up to [`DUMP_TRIES`] times. The error is one line.
+fn dump_routes(family: u8, names: convert::Names<'_>) -> Result<RouteDump, String> {
+    use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+    let mut sock = Socket::new(NETLINK_ROUTE).map_err(|e| describe_io(&e))?;
+    sock.bind_auto().map_err(|e| describe_io(&e))?;
+    sock.connect(&SocketAddr::new(0, 0))
+        .map_err(|e| describe_io(&e))?;
+    // The kernel fills at most 32 KiB per read for a dump; a bigger buffer costs nothing until
+    // touched, and MSG_TRUNC below tells if a message still did not fit.
+    let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
+    let mut last = None;
+    for seq in 1..=DUMP_TRIES as u32 {
+        sock.send(&convert::route_dump_request(family, seq), 0)
+            .map_err(|e| describe_io(&e))?;
+        let mut routes = Converted {
+            items: Vec::new(),
+            skipped: 0,
+            first: None,
+        };
+        let mut interrupted = false;
+        loop {
+            buf.clear();
+            let n = sock
+                .recv(&mut buf, MSG_TRUNC)
+                .map_err(|e| describe_io(&e))?;
+            if n > buf.capacity() {
+                return Err(format!(
+                    "a netlink message of {n} bytes did not fit the {} byte buffer",
+                    buf.capacity()
+                ));
+            }
+            if n == 0 {
+                return Err("the kernel closed the netlink socket mid-dump".into());
+            }
+            let batch = convert::route_dump_batch(&buf, seq, family, names, |r| match r {
+                Ok(r) => routes.items.push(r),
+                Err(e) => {
+                    routes.skipped += 1;
+                    routes.first.get_or_insert(e);
+                }
+            })
+            .map_err(|e| format!("{}: {}", e.field, e.message))?;
+            interrupted |= batch.interrupted;
+            match batch.end {
+                convert::DumpEnd::More => {}
+                convert::DumpEnd::Done => break,
+                convert::DumpEnd::Failed(errno) => {
+                    return Err(describe_io(&std::io::Error::from_raw_os_error(errno)))
+                }
+            }
+        }
+        last = Some(RouteDump {
+            routes,
+            interrupted,
+        });
+        if !interrupted {
+            break;
+        }
+    }
+    last.ok_or_else(|| "no route dump was taken".to_string())
 }
 
 async fn dump<T>(
@@ -405,15 +491,17 @@ fn family_name(family: AddressFamily) -> &'static str {
 /// A netlink error as one line, with the fix for the one users can act on (privilege).
 fn describe(e: &rtnetlink::Error) -> String {
     match e {
-        rtnetlink::Error::NetlinkError(msg) => {
-            let io = msg.to_io();
-            match io.raw_os_error().map(Errno::from_raw) {
-                Some(Errno::EPERM | Errno::EACCES) => {
-                    format!("{io}: needs root or CAP_SYS_ADMIN/CAP_NET_ADMIN: run with sudo")
-                }
-                _ => io.to_string(),
-            }
-        }
+        rtnetlink::Error::NetlinkError(msg) => describe_io(&msg.to_io()),
         other => other.to_string(),
+    }
+}
+
+/// An OS error of a netlink socket as one line, with the fix for privilege errors.
+fn describe_io(io: &std::io::Error) -> String {
+    match io.raw_os_error().map(Errno::from_raw) {
+        Some(Errno::EPERM | Errno::EACCES) => {
+            format!("{io}: needs root or CAP_SYS_ADMIN/CAP_NET_ADMIN: run with sudo")
+        }
+        _ => io.to_string(),
     }
 }
