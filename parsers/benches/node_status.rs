@@ -1,6 +1,7 @@
 //! Benchmark of the node-status hot path at scale: parsing a node's dumps (100 000 routes, 10 000
 //! neighbours, 10 000 FDB entries) and a 5 000-node intent, and diffing the two. Run with
-//! `cargo bench -p netdiag-parsers --bench node_status`; the README compares the whole command
+//! `cargo bench -p netdiag-parsers --bench node_status` (routes also as a netlink dump's bytes,
+//! both ways the project can read them); the README compares the whole command
 //! against `ip -j`/`bridge -j` merely dumping the same namespace (`scripts/bench-netns.sh`).
 
 mod synth;
@@ -9,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netdiag_core::{expect, NodeState};
-use netdiag_parsers::{cluster, iproute2};
+use netdiag_parsers::{cluster, iproute2, netlink};
 
 fn state(s: &synth::Size) -> NodeState {
     let mut links = iproute2::parse_links_text(&synth::ip_link(s)).expect("links");
@@ -45,6 +46,39 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(s.routes as u64));
     g.bench_function("routes_text_100k", |b| {
         b.iter(|| iproute2::parse_routes_text(black_box(&routes)).expect("routes"))
+    });
+    // The live collector's path (a route dump's bytes straight into routes) against
+    // netlink-packet-route's messages converted, on the same bytes.
+    let dump = synth::route_dump(&s);
+    let names = |i: u32| match i {
+        2 => Some("eth0".to_string()),
+        3 => Some("vxlan.calico".to_string()),
+        _ => None,
+    };
+    g.bench_function("routes_netlink_bytes_100k", |b| {
+        b.iter(|| {
+            let mut routes = Vec::new();
+            let batch = netlink::route_dump_batch(black_box(&dump), 1, 2, &names, |r| {
+                routes.push(r.expect("route"))
+            })
+            .expect("dump");
+            assert_eq!(batch.end, netlink::DumpEnd::Done);
+            routes
+        })
+    });
+    g.bench_function("routes_netlink_packet_route_100k", |b| {
+        b.iter(|| {
+            netlink::decode_dump(black_box(&dump))
+                .expect("dump")
+                .iter()
+                .filter_map(|m| match m {
+                    netlink_packet_route::RouteNetlinkMessage::NewRoute(r) => {
+                        Some(netlink::route(r, &names).expect("route"))
+                    }
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
     });
     g.throughput(Throughput::Elements(s.neigh as u64));
     g.bench_function("neigh_text_10k", |b| {
