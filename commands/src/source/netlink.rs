@@ -346,9 +346,12 @@ fn dump_routes(family: u8, names: convert::Names<'_>) -> Result<RouteDump, Strin
         let mut interrupted = false;
         loop {
             buf.clear();
-            let n = sock
-                .recv(&mut buf, MSG_TRUNC)
-                .map_err(|e| describe_io(&e))?;
+            let n = match sock.recv(&mut buf, MSG_TRUNC) {
+                Ok(n) => n,
+                // A signal (the TUI's resize) landed on this thread: read again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(describe_io(&e)),
+            };
             if n > buf.capacity() {
                 return Err(format!(
                     "a netlink message of {n} bytes did not fit the {} byte buffer",

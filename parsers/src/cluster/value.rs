@@ -178,15 +178,8 @@ impl<'v, 'c> Cursor<'v, 'c> {
     /// expected those are taken as their text, as the Kubernetes API server would reject them but a
     /// hand-written file often carries them.
     pub fn string(&self) -> Result<Option<String>, ParseError> {
-        match self.value {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => {
-                Err(self.error(format!("expected a string, found {}", type_name(other))))
-            }
-        }
+        scalar_text(self.value)
+            .map_err(|other| self.error(format!("expected a string, found {}", type_name(other))))
     }
 
     pub fn required_string(&self) -> Result<String, ParseError> {
@@ -295,13 +288,10 @@ impl<'v, 'c> Cursor<'v, 'c> {
         };
         let mut out = Vec::with_capacity(m.len());
         for (k, v) in m {
-            let text = match v {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
-                // Only a value that is not text needs its path (for the error).
-                other => {
+            // Only a value that is not text needs its path (for the error).
+            let text = match scalar_text(Some(v)) {
+                Ok(text) => text,
+                Err(other) => {
                     let c = Cursor {
                         ctx: self.ctx,
                         path: format!("{}[{k:?}]", self.path),
@@ -313,6 +303,18 @@ impl<'v, 'c> Cursor<'v, 'c> {
             out.push((k.clone(), text));
         }
         Ok(out)
+    }
+}
+
+/// A scalar as text (see [`Cursor::string`]): unset and `null` are `None`; a mapping or a list is
+/// handed back for the caller's error.
+fn scalar_text(v: Option<&Value>) -> Result<Option<String>, &Value> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(other),
     }
 }
 
