@@ -17,9 +17,12 @@
 //!   (the session state and the last error).
 //!
 //! BGPConfiguration is not read by netdiag, so whether the mesh is on is assumed: on (Calico's
-//! default, `nodeToNodeMeshEnabled: true`) unless BIRD has only `Node_`/`Global_` sessions, which
-//! is how a cluster with the mesh off and explicit BGPPeers (route reflectors) looks. The report
-//! says which was assumed.
+//! default, `nodeToNodeMeshEnabled: true`, confd/pkg/backends/calico/client.go `globalDefaults`)
+//! unless BIRD has only `Node_`/`Global_` sessions, which is how a cluster with the mesh off and
+//! explicit BGPPeers (route reflectors) looks. The report says which was assumed. Route reflectors
+//! are known from the intent (`spec.bgp.routeReflectorClusterID`, or the Kubernetes Node's
+//! `projectcalico.org/RouteReflectorClusterID`): `processMeshPeers` gives a route reflector no
+//! mesh sessions at all and leaves route reflectors out of every other node's mesh.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -55,8 +58,11 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         .iter()
         .filter(|p| p.calico_peer().is_some_and(|(k, _)| k != "Mesh"))
         .count();
-    let mesh_on = !(mesh.is_empty() && explicit > 0);
-    out.unknown(if mesh_on {
+    let reflector = ctx.node.route_reflector_cluster_id.as_deref();
+    let mesh_on = reflector.is_none() && !(mesh.is_empty() && explicit > 0);
+    out.unknown(if let Some(id) = reflector {
+        format!("BGP mesh: this node is a route reflector (cluster ID {id}), which Calico keeps out of the node-to-node mesh: its Node_/Global_ sessions (BGPPeers) are not checked against the intent")
+    } else if mesh_on {
         "BGP mesh: assumed node-to-node mesh on (Calico's default; BGPConfiguration is not read)".to_string()
     } else {
         format!("BGP mesh: assumed off (BIRD has {explicit} Node_/Global_ sessions and no Mesh_ ones; BGPConfiguration is not read): explicit BGPPeers are not checked against the intent")
@@ -200,7 +206,8 @@ fn as_pair(p: &BirdProtocol) -> String {
     }
 }
 
-/// Every other Node with a BGP IPv4 address needs a `Mesh_<ip>` session.
+/// Every other Node with a BGP IPv4 address needs a `Mesh_<ip>` session, but a route reflector
+/// (`processMeshPeers` skips a host with an `rr_cluster_id`).
 fn missing_sessions(
     ctx: &Context,
     mesh: &[(&BirdProtocol, IpAddr)],
@@ -209,7 +216,11 @@ fn missing_sessions(
 ) {
     let have: BTreeSet<IpAddr> = mesh.iter().map(|(_, ip)| *ip).collect();
     for peer in &ctx.peers {
-        let (Some(ip), true) = (peer.ip, peer.node.has_bgp_spec) else {
+        let (Some(ip), true, None) = (
+            peer.ip,
+            peer.node.has_bgp_spec,
+            &peer.node.route_reflector_cluster_id,
+        ) else {
             continue;
         };
         if Some(ip) == ctx.node_ip || have.contains(&IpAddr::V4(ip)) {

@@ -139,6 +139,11 @@ pub struct NodeIntent {
     /// The `flannel.alpha.coreos.com/*` annotations, when Flannel (or Canal) runs on the node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flannel: Option<super::flannel::FlannelNode>,
+    /// `spec.bgp.routeReflectorClusterID` / annotation `projectcalico.org/RouteReflectorClusterID`:
+    /// the node is a BGP route reflector, which confd leaves out of the node-to-node mesh on both
+    /// ends (confd/pkg/backends/calico/bgp_processor.go, `processMeshPeers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_reflector_cluster_id: Option<String>,
 }
 
 impl NodeIntent {
@@ -156,6 +161,9 @@ impl NodeIntent {
         self.vxlan_v6_tunnel_ip = self.vxlan_v6_tunnel_ip.or(other.vxlan_v6_tunnel_ip);
         self.vxlan_v6_tunnel_mac = self.vxlan_v6_tunnel_mac.or(other.vxlan_v6_tunnel_mac);
         self.ipip_tunnel_ip = self.ipip_tunnel_ip.or(other.ipip_tunnel_ip);
+        if self.route_reflector_cluster_id.is_none() {
+            self.route_reflector_cluster_id = other.route_reflector_cluster_id;
+        }
         for a in other.addresses {
             if !self.addresses.contains(&a) {
                 self.addresses.push(a);

@@ -406,6 +406,43 @@ fn bgp_rules_follow_the_bird_replies() {
         r.unknown
     );
 
+    // worker2 is a route reflector: confd gives it no mesh session on any node (bgp_processor.go
+    // processMeshPeers), so its missing Mesh_ session is no finding; the other peers still are.
+    let mut rr = intent.clone();
+    for n in rr.nodes.iter_mut().filter(|n| n.name == "worker2") {
+        n.route_reflector_cluster_id = Some("244.0.0.1".into());
+    }
+    let mut s = base.clone();
+    if let Some(b) = s.bgp.as_mut() {
+        b.protocols
+            .retain(|p| p.name != "Mesh_10_10_10_12" && p.name != "Mesh_10_10_10_10");
+    }
+    let rr_codes: Vec<_> = expect::check(&rr, &s, "worker")
+        .expect("report")
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "BGP-PEER-NO-SESSION")
+        .map(|f| f.peer.clone())
+        .collect();
+    assert_eq!(rr_codes, [Some("control-plane".to_string())]);
+    // This node itself is the route reflector: no mesh at all, whatever BIRD holds.
+    for n in rr.nodes.iter_mut().filter(|n| n.name == "worker") {
+        n.route_reflector_cluster_id = Some("244.0.0.1".into());
+    }
+    let r = expect::check(&rr, &s, "worker").expect("report");
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "BGP-PEER-NO-SESSION"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.unknown.iter().any(|u| u.contains("route reflector")),
+        "{:?}",
+        r.unknown
+    );
+
     // BIRD unreachable: a "not checked" line, never a finding.
     let mut s = base.clone();
     s.bgp = Some(netdiag_core::model::BgpState {

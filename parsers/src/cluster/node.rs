@@ -19,6 +19,7 @@ const ANN_VXLAN: &str = "projectcalico.org/IPv4VXLANTunnelAddr";
 const ANN_VXLAN_MAC: &str = "projectcalico.org/VXLANTunnelMACAddr";
 const ANN_VXLAN_V6: &str = "projectcalico.org/IPv6VXLANTunnelAddr";
 const ANN_VXLAN_MAC_V6: &str = "projectcalico.org/VXLANTunnelMACAddrV6";
+const ANN_RR_CLUSTER_ID: &str = "projectcalico.org/RouteReflectorClusterID";
 
 /// Which of the two Node resources an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +196,15 @@ fn parse_k8s(
         &mut ignored,
     );
 
+    // libcalico-go (lib/backend/k8s/resources/node.go) keeps it only when it is an IPv4 address.
+    node.route_reflector_cluster_id = parsed::<Ipv4Addr>(
+        ann(ANN_RR_CLUSTER_ID),
+        ANN_RR_CLUSTER_ID,
+        "an IPv4 address",
+        &mut ignored,
+    )
+    .map(|id| id.to_string());
+
     node.flannel = flannel_annotations(&annotations, name, &at, notes);
 
     let fallback = read_addresses(&obj.get("status.addresses")?, &mut node)?;
@@ -321,6 +331,11 @@ fn parse_calico(
             None => {}
         }
         node.ipip_tunnel_ip = ipv4_addr(&bgp.get("ipv4IPIPTunnelAddr")?)?;
+        node.route_reflector_cluster_id = bgp
+            .get("routeReflectorClusterID")?
+            .string()?
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
     }
     node.vxlan_tunnel_ip = ipv4_addr(&spec.get("ipv4VXLANTunnelAddr")?)?;
     node.vxlan_tunnel_mac = mac(&spec.get("vxlanTunnelMACAddr")?)?;
@@ -499,6 +514,50 @@ status:
         assert_eq!(n.addresses, vec!["10.0.1.6".parse::<IpAddr>().expect("ip")]);
         assert_eq!(n.pod_cidrs.len(), 1);
         assert_eq!(ci.notes.len(), 1, "orchRef note: {:?}", ci.notes);
+    }
+
+    /// A route reflector, both ways Calico stores it; the annotation is dropped (with a note) when
+    /// it is not an IPv4 address, as libcalico-go's validator drops it.
+    #[test]
+    fn route_reflector_cluster_id() {
+        let ci = parse_resources(
+            "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: rr}\nspec:\n  bgp: {ipv4Address: 10.0.0.9/24, routeReflectorClusterID: 244.0.0.1}\n",
+        )
+        .expect("parse");
+        assert_eq!(
+            ci.node("rr")
+                .expect("node")
+                .route_reflector_cluster_id
+                .as_deref(),
+            Some("244.0.0.1")
+        );
+        let ci = parse_resources(
+            "apiVersion: v1\nkind: Node\nmetadata:\n  name: a\n  annotations: {projectcalico.org/RouteReflectorClusterID: 244.0.0.2}\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: b\n  annotations: {projectcalico.org/RouteReflectorClusterID: rr-one}\n",
+        )
+        .expect("parse");
+        assert_eq!(
+            ci.node("a")
+                .expect("a")
+                .route_reflector_cluster_id
+                .as_deref(),
+            Some("244.0.0.2")
+        );
+        assert_eq!(ci.node("b").expect("b").route_reflector_cluster_id, None);
+        assert!(
+            ci.notes
+                .iter()
+                .any(|n| n.contains("RouteReflectorClusterID")),
+            "{:?}",
+            ci.notes
+        );
+        assert_eq!(
+            parse_resources(CALICO_NODE)
+                .expect("parse")
+                .node("worker-2")
+                .expect("node")
+                .route_reflector_cluster_id,
+            None
+        );
     }
 
     #[test]
