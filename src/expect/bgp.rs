@@ -23,6 +23,11 @@
 //! are known from the intent (`spec.bgp.routeReflectorClusterID`, or the Kubernetes Node's
 //! `projectcalico.org/RouteReflectorClusterID`): `processMeshPeers` gives a route reflector no
 //! mesh sessions at all and leaves route reflectors out of every other node's mesh.
+//!
+//! IPv6 (dual stack): Calico's BIRD 1.6 fork runs IPv6 in a second daemon, bird6, with its own
+//! socket (`bird6.ctl`; calicoctl's node/status.go reports "IPv6 BGP status" from the `bird6`
+//! process), and `processMeshPeers(…, 6)` builds its mesh from the hosts' `ip_addr_v6`. Those
+//! sessions are judged only when bird6 was read, against the IPv6 blocks.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -75,7 +80,7 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         }
     }
     if mesh_on {
-        missing_sessions(ctx, &mesh, &bgp.source, out);
+        missing_sessions(ctx, &mesh, bgp, out);
     }
     // With only this node's Node in the intent, every session lacks "its" Node: not judged.
     let peers_known = !ctx.peers_not_collected();
@@ -92,7 +97,7 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
             );
         }
     }
-    if ctx.blocks_known_v4 && !ctx.intent.pools.is_empty() {
+    if (ctx.blocks_known_v4 || ctx.blocks_known_v6) && !ctx.intent.pools.is_empty() {
         imported_routes(ctx, bgp, &mesh, out);
     } else {
         out.unknown("BGP routes: the intent lacks the IP pools or the blocks, so the routes each session imports are not compared with the peers' blocks");
@@ -206,34 +211,56 @@ fn as_pair(p: &BirdProtocol) -> String {
     }
 }
 
-/// Every other Node with a BGP IPv4 address needs a `Mesh_<ip>` session, but a route reflector
-/// (`processMeshPeers` skips a host with an `rr_cluster_id`).
+/// Every other Node with a BGP address of the family needs a `Mesh_<ip>` session (`.` or `:` as
+/// `_`), but a route reflector (`processMeshPeers` skips a host with an `rr_cluster_id`). IPv6
+/// sessions are bird6's (`processMeshPeers(…, 6)` with `ip_addr_v6`, the Node's
+/// `spec.bgp.ipv6Address`), checked only when bird6 was read.
 fn missing_sessions(
     ctx: &Context,
     mesh: &[(&BirdProtocol, IpAddr)],
-    source: &str,
+    bgp: &BgpState,
     out: &mut Outcome,
 ) {
     let have: BTreeSet<IpAddr> = mesh.iter().map(|(_, ip)| *ip).collect();
+    let v6_peers = ctx.peers.iter().any(|p| p.ip6.is_some());
+    if v6_peers && bgp.ipv6_source.is_none() {
+        out.unknown(match &bgp.ipv6_unavailable {
+            Some(why) => format!("BGP IPv6 sessions: bird6 could not be read ({why})"),
+            None => "BGP IPv6 sessions: Nodes have IPv6 BGP addresses but bird6 (bird6.ctl beside bird.ctl, or nodes/<node>/bird6-protocols.txt) was not read".to_string(),
+        });
+    }
     for peer in &ctx.peers {
-        let (Some(ip), true, None) = (
-            peer.ip,
-            peer.node.has_bgp_spec,
-            &peer.node.route_reflector_cluster_id,
-        ) else {
-            continue;
-        };
-        if Some(ip) == ctx.node_ip || have.contains(&IpAddr::V4(ip)) {
+        if peer.node.route_reflector_cluster_id.is_some() {
             continue;
         }
-        let name = format!("Mesh_{}", ip.to_string().replace('.', "_"));
-        out.push(
-            Finding::new(Code::BgpPeerNoSession, format!("bgp {name}"))
-                .peer(peer.node.name.clone())
-                .expected(format!("protocol bgp {name} (node-to-node mesh peer {ip}, Node {})", peer.node.name))
-                .actual(format!("no BGP protocol {name} in BIRD ({source})"))
-                .hint("confd has not written this peer into bird.cfg (calico-node's confd not syncing, or BIRD not reloaded), or the mesh is off in BGPConfiguration (then this is expected and the BGPPeers decide): check the calico-node logs on this node"),
-        );
+        let v4 = peer.ip.filter(|_| peer.node.has_bgp_spec).map(IpAddr::V4);
+        let v6 = peer
+            .ip6
+            .filter(|_| bgp.ipv6_source.is_some())
+            .map(IpAddr::V6);
+        let own = [ctx.node_ip.map(IpAddr::V4), ctx.node.ipv6.map(|n| n.addr())];
+        for ip in [v4, v6].into_iter().flatten() {
+            if own.contains(&Some(ip)) || have.contains(&ip) {
+                continue;
+            }
+            let (name, source) = match ip {
+                IpAddr::V4(a) => (
+                    format!("Mesh_{}", a.to_string().replace('.', "_")),
+                    &bgp.source,
+                ),
+                IpAddr::V6(a) => (
+                    format!("Mesh_{}", a.to_string().replace(':', "_")),
+                    bgp.ipv6_source.as_ref().unwrap_or(&bgp.source),
+                ),
+            };
+            out.push(
+                Finding::new(Code::BgpPeerNoSession, format!("bgp {name}"))
+                    .peer(peer.node.name.clone())
+                    .expected(format!("protocol bgp {name} (node-to-node mesh peer {ip}, Node {})", peer.node.name))
+                    .actual(format!("no BGP protocol {name} in BIRD ({source})"))
+                    .hint("confd has not written this peer into bird.cfg (calico-node's confd not syncing, or BIRD not reloaded), or the mesh is off in BGPConfiguration (then this is expected and the BGPPeers decide): check the calico-node logs on this node"),
+            );
+        }
     }
 }
 
@@ -249,6 +276,7 @@ fn imported_routes(
         return;
     };
     let in_pool = |n: &IpNet| ctx.intent.pools.iter().any(|p| p.cidr.contains(n));
+    let (mut v4_skipped, mut v6_skipped) = (false, false);
     for (p, ip) in mesh {
         let Some(node) = node_with_ip(ctx, *ip) else {
             continue;
@@ -256,12 +284,24 @@ fn imported_routes(
         if !p.established() {
             continue;
         }
+        // A family is compared only when its blocks are known and (IPv6) bird6's routes were read.
+        let v6 = ip.is_ipv6();
+        let comparable = if v6 {
+            ctx.blocks_known_v6 && bgp.ipv6_routes
+        } else {
+            ctx.blocks_known_v4
+        };
+        if !comparable {
+            v6_skipped |= v6;
+            v4_skipped |= !v6;
+            continue;
+        }
         let blocks: BTreeSet<IpNet> = ctx
             .intent
             .blocks
             .iter()
             .filter(|b| {
-                !b.deleted && b.affinity.as_deref() == Some(node) && b.cidr.addr().is_ipv4()
+                !b.deleted && b.affinity.as_deref() == Some(node) && b.cidr.addr().is_ipv6() == v6
             })
             .map(|b| b.cidr)
             .collect();
@@ -298,5 +338,11 @@ fn imported_routes(
                 .actual(actual.join("; "))
                 .hint(format!("{node}'s BIRD exports other blocks than IPAM says it owns: its confd is behind IPAM (stale bird_aggr.cfg), its static blackholes are wrong, or an export filter drops them; compare `birdcl show route protocol {}` here with {node}'s IPAM blocks (`calicoctl ipam show --show-blocks`)", p.name)),
         );
+    }
+    if v4_skipped {
+        out.unknown("BGP routes: the intent lacks the IPv4 blocks, so the routes each IPv4 session imports are not compared with the peers' blocks");
+    }
+    if v6_skipped {
+        out.unknown("BGP IPv6 routes: bird6's `show route` or the IPv6 blocks were not read, so the IPv6 sessions' imports are not compared");
     }
 }

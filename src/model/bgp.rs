@@ -23,6 +23,34 @@ pub struct BgpState {
     /// `show route`: None when not collected (the imported-routes check is then not made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<BirdRoute>>,
+    /// Calico's BIRD 1.6 fork runs a second daemon for IPv6, `bird6`, on its own socket
+    /// (`bird6.ctl` beside `bird.ctl`): where its protocols and routes (merged into the two lists
+    /// above) came from, when it was read. `None`: IPv6 sessions were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_source: Option<String>,
+    /// bird6's socket (or file) exists but could not be read, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_unavailable: Option<String>,
+    /// bird6's `show route` is in `routes` too (IPv6 sessions' imports can be compared).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ipv6_routes: bool,
+}
+
+impl BgpState {
+    /// Adds bird6's state (`v6`, read from its own socket or file) to this one, bird's.
+    pub fn merge_ipv6(&mut self, v6: BgpState) {
+        match v6.unavailable {
+            Some(why) => self.ipv6_unavailable = Some(why),
+            None => {
+                self.ipv6_source = Some(v6.source);
+                self.protocols.extend(v6.protocols);
+                if let (Some(mine), Some(theirs)) = (&mut self.routes, v6.routes) {
+                    mine.extend(theirs);
+                    self.ipv6_routes = true;
+                }
+            }
+        }
+    }
 }
 
 /// One line of `show protocols` with the details `show protocols all` adds under it.

@@ -321,6 +321,143 @@ fn real_nodes_give_their_expected_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Dual-stack BGP: Calico's BIRD 1.6 fork runs IPv6 in bird6, with its own socket and replies
+/// (bird6-protocols.txt). The IPv6 mesh is checked only when bird6 was read; its sessions' imports
+/// are compared with the IPv6 blocks only, and a missing IPv6 session is named by its v6 name.
+#[test]
+fn bgp_rules_read_bird6_for_ipv6_sessions() {
+    use netdiag_core::model::cluster::IpamBlock;
+
+    let dir = scenarios_dir().join("bgp-noencap-sessions");
+    let mut intent = files::load_intent(&dir).expect("intent");
+    intent.derive_blocks();
+    let v6 = [
+        ("control-plane", "fd00:10::10", "fd00:99::/122"),
+        ("worker", "fd00:10::11", "fd00:99::40/122"),
+        ("worker2", "fd00:10::12", "fd00:99::80/122"),
+        ("worker3", "fd00:10::13", "fd00:99::c0/122"),
+    ];
+    for (name, ip, block) in v6 {
+        let n = intent
+            .nodes
+            .iter_mut()
+            .find(|n| n.name == name)
+            .expect("node");
+        n.ipv6 = Some(format!("{ip}/64").parse().expect("v6"));
+        intent.blocks.push(IpamBlock {
+            name: format!("v6-{name}"),
+            cidr: block.parse().expect("block"),
+            affinity: Some(name.to_string()),
+            allocations: Vec::new(),
+            deleted: false,
+            from_affinity: false,
+        });
+    }
+    let mut pool = intent.pools[0].clone();
+    pool.name = "default-ipv6-ippool".into();
+    pool.cidr = "fd00:99::/64".parse().expect("pool");
+    intent.pools.push(pool);
+    let base = files::load_state(&dir, "worker").expect("state");
+    let bgp_codes = |state: &netdiag_core::NodeState| {
+        let r = expect::check(&intent, state, "worker").expect("report");
+        let codes: Vec<(String, Option<String>, String)> = r
+            .findings
+            .iter()
+            // The scenario's own IPv4 faults (a session down, one to a gone node) stay as they are.
+            .filter(|f| f.code.as_str().starts_with("BGP-") && f.subject.contains("fd00"))
+            .map(|f| {
+                (
+                    f.code.as_str().to_string(),
+                    f.peer.clone(),
+                    f.subject.clone(),
+                )
+            })
+            .collect();
+        (codes, r.unknown)
+    };
+
+    // bird6 not read: nothing of IPv6 is judged, and the report says why.
+    let (codes, unknown) = bgp_codes(&base);
+    assert!(codes.is_empty(), "{codes:?}");
+    assert!(
+        unknown
+            .iter()
+            .any(|u| u.contains("bird6") && u.contains("was not read")),
+        "{unknown:?}"
+    );
+
+    // bird6's replies as Calico's fork prints them: worker3's session is missing, worker2's
+    // session imports control-plane's block instead of its own.
+    let session = |name: &str, ip: &str| {
+        format!(
+            "1002-{name} BGP      master   up     2026-11-22  Established   \n1006-  Description:    Connection to BGP peer\n   Preference:     100\n   Routes:         1 imported, 1 exported, 1 preferred\n   BGP state:          Established\n     Neighbor address: {ip}\n     Neighbor AS:      64512\n     Local AS:         64512\n \n"
+        )
+    };
+    let protocols = format!(
+        "0001 BIRD v0.3.3+birdv1.6.8 ready.\n2002-name     proto    table    state  since       info\n{}{}0000 \n",
+        session("Mesh_fd00_10__10", "fd00:10::10"),
+        session("Mesh_fd00_10__12", "fd00:10::12"),
+    );
+    let routes = "0001 BIRD v0.3.3+birdv1.6.8 ready.\n1007-fd00:99::/122      via fd00:10::10 on eth0 [Mesh_fd00_10__10 2026-11-22] * (100/0) [i]\n fd00:99::/122      via fd00:10::12 on eth0 [Mesh_fd00_10__12 2026-11-22] * (100/0) [i]\n0000 \n";
+    let (version, protocols) =
+        netdiag_parsers::bird::parse_protocols(&protocols).expect("bird6 protocols");
+    let mut s = base.clone();
+    s.bgp
+        .as_mut()
+        .expect("bird")
+        .merge_ipv6(netdiag_core::model::BgpState {
+            source: "file nodes/worker/bird6-protocols.txt".into(),
+            version,
+            protocols,
+            routes: Some(netdiag_parsers::bird::parse_routes(routes).expect("bird6 routes")),
+            ..Default::default()
+        });
+    let (codes, unknown) = bgp_codes(&s);
+    assert_eq!(
+        codes,
+        [
+            (
+                "BGP-ROUTES-MISMATCH".to_string(),
+                Some("worker2".to_string()),
+                "bgp Mesh_fd00_10__12".to_string()
+            ),
+            (
+                "BGP-PEER-NO-SESSION".to_string(),
+                Some("worker3".to_string()),
+                "bgp Mesh_fd00_10__13".to_string()
+            ),
+        ]
+    );
+    assert!(!unknown.iter().any(|u| u.contains("bird6")), "{unknown:?}");
+
+    // bird6's sessions without its routes: the IPv6 imports are not compared.
+    let mut s = base.clone();
+    let (version, protocols) = netdiag_parsers::bird::parse_protocols(&format!(
+        "0001 BIRD v0.3.3+birdv1.6.8 ready.\n2002-name     proto    table    state  since       info\n{}{}{}0000 \n",
+        session("Mesh_fd00_10__10", "fd00:10::10"),
+        session("Mesh_fd00_10__12", "fd00:10::12"),
+        session("Mesh_fd00_10__13", "fd00:10::13"),
+    ))
+    .expect("bird6 protocols");
+    s.bgp
+        .as_mut()
+        .expect("bird")
+        .merge_ipv6(netdiag_core::model::BgpState {
+            source: "socket /var/run/calico/bird6.ctl".into(),
+            version,
+            protocols,
+            ..Default::default()
+        });
+    let (codes, unknown) = bgp_codes(&s);
+    assert!(codes.is_empty(), "{codes:?}");
+    assert!(
+        unknown
+            .iter()
+            .any(|u| u.contains("IPv6 sessions' imports are not compared")),
+        "{unknown:?}"
+    );
+}
+
 /// The BGP rules on bgp-noencap-sessions' BIRD replies, each changed the way a real fault changes
 /// them: a mesh peer's session gone, a session importing a block its peer does not own, a cluster
 /// with the mesh off (only explicit-peer sessions).

@@ -212,6 +212,32 @@ pub fn collect(args: &BundleCreateArgs, progress: &Progress) -> Result<Collected
                 state.bgp = Some(source::bird::unavailable(&socket, format!("{e:#}")));
             }
         }
+        // bird6 (Calico's IPv6 daemon), when its socket sits beside: kept as bird6-*.txt.
+        if let Some(s6) = source::bird::bird6_socket(&socket) {
+            let v6 = match source::bird::read_raw(&s6) {
+                Ok(raw) => {
+                    let v6 = source::bird::parse(&s6, &raw);
+                    c.members.push(Member::new(
+                        &format!("{dir}/bird6-protocols.txt"),
+                        raw.protocols.into_bytes(),
+                        KEEP,
+                    ));
+                    c.members.push(Member::new(
+                        &format!("{dir}/bird6-routes.txt"),
+                        raw.routes.into_bytes(),
+                        KEEP,
+                    ));
+                    v6
+                }
+                Err(e) => {
+                    c.failures.push(fail("bird6", format!("{e:#}")));
+                    source::bird::unavailable(&s6, format!("{e:#}"))
+                }
+            };
+            if let Some(b) = state.bgp.as_mut() {
+                b.merge_ipv6(v6);
+            }
+        }
     }
 
     progress.step("checking the node");

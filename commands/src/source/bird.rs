@@ -52,12 +52,32 @@ pub fn socket_for(source: &SourceArgs, flag: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// The BGP state behind `socket`, or why it could not be read (never an error: a node without
-/// BIRD, or without access to its socket, is reported as "not checked").
+/// BIRD, or without access to its socket, is reported as "not checked"). bird6's state is added
+/// when its socket sits beside (see [`bird6_socket`]).
 pub fn collect(socket: &Path) -> BgpState {
-    match read_raw(socket) {
+    let mut state = match read_raw(socket) {
         Ok(raw) => parse(socket, &raw),
         Err(e) => unavailable(socket, format!("{e:#}")),
+    };
+    if let Some(s6) = bird6_socket(socket) {
+        state.merge_ipv6(match read_raw(&s6) {
+            Ok(raw) => parse(&s6, &raw),
+            Err(e) => unavailable(&s6, format!("{e:#}")),
+        });
     }
+    state
+}
+
+/// Calico's BIRD 1.6 fork runs IPv6 in a second daemon, `bird6`, whose socket is `bird6.ctl` in
+/// the same directory (calico-node's /var/run/calico; calicoctl's node/status.go looks for the
+/// `bird6` process for its "IPv6 BGP status"). Its path when `socket` is a `bird.ctl` and the
+/// sibling exists; BIRD 2 has one daemon and one socket for both families.
+pub fn bird6_socket(socket: &Path) -> Option<PathBuf> {
+    if socket.file_name()? != "bird.ctl" {
+        return None;
+    }
+    let s6 = socket.with_file_name("bird6.ctl");
+    s6.exists().then_some(s6)
 }
 
 /// No BGP state from `socket`, and why.
@@ -87,6 +107,7 @@ pub fn parse(socket: &Path, raw: &Raw) -> BgpState {
         version,
         protocols,
         routes,
+        ..Default::default()
     }
 }
 
@@ -159,5 +180,25 @@ fn reply(reader: &mut BufReader<UnixStream>, socket: &Path) -> Result<String> {
         if b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] != b'-' {
             return Ok(out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bird6_socket_is_the_sibling_of_bird_ctl() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let v4 = dir.path().join("bird.ctl");
+        assert_eq!(bird6_socket(&v4), None);
+        std::fs::write(dir.path().join("bird6.ctl"), "").expect("w");
+        assert_eq!(bird6_socket(&v4), Some(dir.path().join("bird6.ctl")));
+        // Another socket name (a lab's, BIRD 2's own) has no bird6 beside it.
+        assert_eq!(bird6_socket(&dir.path().join("worker.ctl")), None);
+        // A bird6.ctl that does not answer is "not read, and why", never an error.
+        let s = collect(&v4);
+        assert!(s.unavailable.is_some());
+        assert!(s.ipv6_unavailable.is_some(), "{s:?}");
     }
 }

@@ -244,7 +244,19 @@ fn load_subnet_env(ndir: &Path) -> Result<Option<netdiag_core::model::flannel::S
 /// (a bundle writes the socket's replies; `birdcl` output pasted into a ticket parses too). None
 /// when there is none: the BGP checks then say the sessions were not read.
 pub fn load_node_bird(ndir: &Path) -> Result<Option<netdiag_core::model::BgpState>> {
-    let path = ndir.join("bird-protocols.txt");
+    let Some(mut state) = load_bird_files(ndir, "bird")? else {
+        return Ok(None);
+    };
+    // bird6 (Calico's IPv6 daemon), when the node's folder holds its replies too.
+    if let Some(v6) = load_bird_files(ndir, "bird6")? {
+        state.merge_ipv6(v6);
+    }
+    Ok(Some(state))
+}
+
+/// `<daemon>-protocols.txt` and `<daemon>-routes.txt` of one node's folder.
+fn load_bird_files(ndir: &Path, daemon: &str) -> Result<Option<netdiag_core::model::BgpState>> {
+    let path = ndir.join(format!("{daemon}-protocols.txt"));
     if !path.is_file() {
         return Ok(None);
     }
@@ -254,7 +266,7 @@ pub fn load_node_bird(ndir: &Path) -> Result<Option<netdiag_core::model::BgpStat
             e.in_file(path.display().to_string())
         )
     })?;
-    let rpath = ndir.join("bird-routes.txt");
+    let rpath = ndir.join(format!("{daemon}-routes.txt"));
     let routes = if rpath.is_file() {
         Some(
             netdiag_parsers::bird::parse_routes(&read(&rpath)?).map_err(|e| {
@@ -273,6 +285,7 @@ pub fn load_node_bird(ndir: &Path) -> Result<Option<netdiag_core::model::BgpStat
         version: parsed.0,
         protocols: parsed.1,
         routes,
+        ..Default::default()
     }))
 }
 
@@ -351,4 +364,41 @@ fn read(path: &Path) -> Result<String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// bird6's replies beside bird's are read and merged; without bird-protocols.txt nothing is.
+    #[test]
+    fn bird6_files_are_merged_into_birds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let greeting = "0001 BIRD v0.3.3+birdv1.6.8 ready.\n";
+        let one = |name: &str| {
+            format!("{greeting}2002-name     proto    table    state  since       info\n1002-{name} BGP      master   up     2026-11-22  Established   \n0000 \n")
+        };
+        std::fs::write(dir.path().join("bird6-protocols.txt"), one("Mesh_fd00__2")).expect("w");
+        assert!(load_node_bird(dir.path()).expect("read").is_none());
+
+        std::fs::write(dir.path().join("bird-protocols.txt"), one("Mesh_10_0_0_2")).expect("w");
+        let s = load_node_bird(dir.path()).expect("read").expect("state");
+        let names: Vec<&str> = s.protocols.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Mesh_10_0_0_2", "Mesh_fd00__2"]);
+        assert!(s
+            .ipv6_source
+            .as_deref()
+            .is_some_and(|p| p.contains("bird6-protocols.txt")));
+        assert!(s.routes.is_none() && !s.ipv6_routes);
+
+        let routes = format!("{greeting}0000 \n");
+        std::fs::write(dir.path().join("bird-routes.txt"), &routes).expect("w");
+        std::fs::write(dir.path().join("bird6-routes.txt"), &routes).expect("w");
+        let s = load_node_bird(dir.path()).expect("read").expect("state");
+        assert!(s.routes.is_some() && s.ipv6_routes);
+
+        std::fs::write(dir.path().join("bird6-protocols.txt"), "garbage").expect("w");
+        let e = load_node_bird(dir.path()).expect_err("bad file");
+        assert!(e.to_string().contains("bird6-protocols.txt"), "{e}");
+    }
 }
