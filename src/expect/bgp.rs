@@ -16,10 +16,13 @@
 //!   the BGP lines whose name matches `^(Global|Node|Mesh)_(.+)$` and prints state, since and info
 //!   (the session state and the last error).
 //!
-//! BGPConfiguration is not read by netdiag, so whether the mesh is on is assumed: on (Calico's
-//! default, `nodeToNodeMeshEnabled: true`, confd/pkg/backends/calico/client.go `globalDefaults`)
-//! unless BIRD has only `Node_`/`Global_` sessions, which is how a cluster with the mesh off and
-//! explicit BGPPeers (route reflectors) looks. The report says which was assumed. Route reflectors
+//! Whether the mesh is on is the BGPConfiguration `default`'s `nodeToNodeMeshEnabled`, on when
+//! unset (confd/pkg/backends/calico/client.go: `getNodeToNodeMeshKVPair` writes
+//! `/calico/bgp/v1/global/node_mesh` from it, `globalDefaults` holds `{"enabled": true}` without
+//! it; `processMeshPeers` writes no mesh peer when it is off). When the intent holds no
+//! BGPConfiguration `default`, it is assumed: on unless BIRD has only `Node_`/`Global_` sessions,
+//! which is how a cluster with the mesh off and explicit BGPPeers (route reflectors) looks. The
+//! report says which it read or assumed. Route reflectors
 //! are known from the intent (`spec.bgp.routeReflectorClusterID`, or the Kubernetes Node's
 //! `projectcalico.org/RouteReflectorClusterID`): `processMeshPeers` gives a route reflector no
 //! mesh sessions at all and leaves route reflectors out of every other node's mesh.
@@ -64,13 +67,20 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         .filter(|p| p.calico_peer().is_some_and(|(k, _)| k != "Mesh"))
         .count();
     let reflector = ctx.node.route_reflector_cluster_id.as_deref();
-    let mesh_on = reflector.is_none() && !(mesh.is_empty() && explicit > 0);
-    out.unknown(if let Some(id) = reflector {
-        format!("BGP mesh: this node is a route reflector (cluster ID {id}), which Calico keeps out of the node-to-node mesh: its Node_/Global_ sessions (BGPPeers) are not checked against the intent")
-    } else if mesh_on {
-        "BGP mesh: assumed node-to-node mesh on (Calico's default; BGPConfiguration is not read)".to_string()
-    } else {
-        format!("BGP mesh: assumed off (BIRD has {explicit} Node_/Global_ sessions and no Mesh_ ones; BGPConfiguration is not read): explicit BGPPeers are not checked against the intent")
+    let configured = ctx
+        .intent
+        .bgp_configs
+        .iter()
+        .find(|c| c.name == "default")
+        .map(|c| c.node_to_node_mesh.unwrap_or(true));
+    let mesh_on =
+        reflector.is_none() && configured.unwrap_or_else(|| !(mesh.is_empty() && explicit > 0));
+    out.unknown(match (reflector, configured) {
+        (Some(id), _) => format!("BGP mesh: this node is a route reflector (cluster ID {id}), which Calico keeps out of the node-to-node mesh: its Node_/Global_ sessions (BGPPeers) are not checked against the intent"),
+        (None, Some(true)) => "BGP mesh: on (BGPConfiguration default); explicit BGPPeers are not checked against the intent".to_string(),
+        (None, Some(false)) => "BGP mesh: off (BGPConfiguration default nodeToNodeMeshEnabled: false): the Node_/Global_ sessions (BGPPeers, route reflectors) are not checked against the intent".to_string(),
+        (None, None) if mesh_on => "BGP mesh: assumed node-to-node mesh on (Calico's default; the intent holds no BGPConfiguration default)".to_string(),
+        (None, None) => format!("BGP mesh: assumed off (BIRD has {explicit} Node_/Global_ sessions and no Mesh_ ones; the intent holds no BGPConfiguration default): explicit BGPPeers are not checked against the intent"),
     });
 
     for p in &sessions {

@@ -239,6 +239,21 @@ pub struct BlockAffinity {
     pub deleted: bool,
 }
 
+/// BGPConfiguration fields that decide which BGP sessions confd writes into bird.cfg. `None` is
+/// "not set": Calico's default applies (the mesh on, AS 64512; confd/pkg/backends/calico/client.go
+/// `globalDefaults`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BgpConfig {
+    /// `default` (the cluster's) or `node.<name>` (one node's).
+    pub name: String,
+    /// `spec.nodeToNodeMeshEnabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_to_node_mesh: Option<bool>,
+    /// `spec.asNumber`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_number: Option<u32>,
+}
+
 /// FelixConfiguration fields that shape the dataplane. `None` means "not set" (Felix's default).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FelixConfig {
@@ -337,6 +352,10 @@ pub struct ClusterIntent {
     /// Canal's `canal_iface`/`masquerade` from its calico-config: the cluster is Canal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canal: Option<super::flannel::CanalConfig>,
+    /// BGPConfigurations, when the source holds any (an absent one is Calico's defaults, so its
+    /// absence is never a finding: the BGP rules say what they assumed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bgp_configs: Vec<BgpConfig>,
 }
 
 /// The kinds a source read in full: the API lists every kind it asks for (an empty list is the
@@ -553,6 +572,7 @@ impl ClusterIntent {
         self.blocks.extend(other.blocks);
         self.affinities.extend(other.affinities);
         self.felix.extend(other.felix);
+        self.bgp_configs.extend(other.bgp_configs);
         self.pods.extend(other.pods);
         self.backend = other.backend.or(self.backend);
         self.veth_mtu = other.veth_mtu.or(self.veth_mtu);

@@ -173,6 +173,7 @@ impl Cluster {
                     "BlockAffinity" => "blockaffinities",
                     "IPAMBlock" => "ipamblocks",
                     "FelixConfiguration" => "felixconfigurations",
+                    "BGPConfiguration" => "bgpconfigurations",
                     "Node" => "nodes",
                     other => panic!("unexpected kind {other}"),
                 };
@@ -259,6 +260,7 @@ impl Cluster {
                     "blockaffinities",
                     "ipamblocks",
                     "felixconfigurations",
+                    "bgpconfigurations",
                     "nodes",
                     "nodes/status",
                 ]
@@ -1093,6 +1095,63 @@ fn a_forbidden_installation_costs_a_note_not_the_intent() {
             .contains("installations.operator.tigera.io not readable"),
         "{v}"
     );
+}
+
+/// BGPConfiguration from the API decides the mesh as the same file does; a ClusterRole without
+/// bgpconfigurations costs a note and the mesh is assumed again.
+#[test]
+fn bgp_configuration_from_the_api_decides_the_mesh() {
+    let env = Env::for_port(1);
+    let dir = env.dir.path().join("bgp");
+    copy_dir(&scenario("bgp-noencap-sessions"), &dir);
+    std::fs::write(
+        dir.join("cluster/bgpconfiguration.yaml"),
+        "apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {nodeToNodeMeshEnabled: false, asNumber: 64512}\n",
+    )
+    .expect("write bgpconfiguration");
+    let run = |cluster: Cluster| {
+        let (port, c) = serve(cluster);
+        let env = Env::for_port(port);
+        let kc = env.kubeconfig();
+        let args = [
+            "node-status",
+            "--from",
+            d(&dir),
+            "--node",
+            "worker",
+            "-o",
+            "json",
+        ];
+        let files = env.run(&args);
+        let api = env.run(&[&args[..], &["--kubeconfig", &kc]].concat());
+        (files, api, c)
+    };
+    let (files, api, c) = run(Cluster::from_scenario(&dir, Group::V3));
+    assert_eq!(out(&api), out(&files), "stderr {}", err(&api));
+    assert!(
+        out(&api).contains("nodeToNodeMeshEnabled: false"),
+        "{}",
+        out(&api)
+    );
+    assert!(c
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("/apis/projectcalico.org/v3/bgpconfigurations")));
+
+    let mut cluster = Cluster::from_scenario(&dir, Group::V3);
+    cluster
+        .forbidden
+        .insert("/apis/projectcalico.org/v3/bgpconfigurations".to_string());
+    let (_, api, _) = run(cluster);
+    assert_eq!(api.status.code(), Some(1), "stderr {}", err(&api));
+    let v: Value = serde_json::from_slice(&api.stdout).expect("a JSON report");
+    assert!(
+        v["unknown"]
+            .to_string()
+            .contains("bgpconfigurations.projectcalico.org not readable"),
+        "{v}"
+    );
+    assert!(v["unknown"].to_string().contains("assumed"), "{v}");
 }
 
 fn d(p: &Path) -> &str {

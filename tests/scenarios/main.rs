@@ -543,6 +543,57 @@ fn bgp_rules_follow_the_bird_replies() {
         r.unknown
     );
 
+    // The same BIRD with BGPConfiguration default saying the mesh is on: the sessions confd should
+    // have written are missing, whatever BIRD's Node_ sessions suggest.
+    let mut on = intent.clone();
+    on.bgp_configs
+        .push(netdiag_core::model::cluster::BgpConfig {
+            name: "default".into(),
+            node_to_node_mesh: Some(true),
+            as_number: Some(64512),
+        });
+    let r = expect::check(&on, &s, "worker").expect("report");
+    let missing = r
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "BGP-PEER-NO-SESSION")
+        .count();
+    assert_eq!(missing, 3, "{:?}", r.findings);
+    assert!(
+        r.unknown
+            .iter()
+            .any(|u| u.contains("on (BGPConfiguration default)")),
+        "{:?}",
+        r.unknown
+    );
+    // And saying it is off: a missing Mesh_ session is no finding, even with other Mesh_ ones up.
+    let mut off = intent.clone();
+    off.bgp_configs
+        .push(netdiag_core::model::cluster::BgpConfig {
+            name: "default".into(),
+            node_to_node_mesh: Some(false),
+            as_number: None,
+        });
+    let mut s = base.clone();
+    if let Some(b) = s.bgp.as_mut() {
+        b.protocols.retain(|p| p.name != "Mesh_10_10_10_12");
+    }
+    let r = expect::check(&off, &s, "worker").expect("report");
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.code.as_str() == "BGP-PEER-NO-SESSION"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.unknown
+            .iter()
+            .any(|u| u.contains("nodeToNodeMeshEnabled: false")),
+        "{:?}",
+        r.unknown
+    );
+
     // worker2 is a route reflector: confd gives it no mesh session on any node (bgp_processor.go
     // processMeshPeers), so its missing Mesh_ session is no finding; the other peers still are.
     let mut rr = intent.clone();

@@ -309,9 +309,31 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
     // The operator's Installation, when the operator is installed: absent (404) is normal, and
     // an older ClusterRole without it costs a note, not the intent.
     let installation = if all && calico.operator {
-        list_optional(api, INSTALLATIONS).await?
+        list_optional(
+            api,
+            INSTALLATIONS,
+            "the backend and MTU of the operator's Installation are not used",
+        )
+        .await?
     } else {
         None
+    };
+    // BGPConfigurations (whether confd writes the node-to-node mesh): absent is Calico's
+    // defaults, and an older ClusterRole without them costs a note, not the intent.
+    let bgp_path = calico
+        .path("bgpconfigurations", "BGPConfiguration", &api.server)
+        .ok()
+        .filter(|_| all && calico_served);
+    let bgp_configs = match bgp_path {
+        Some(path) => {
+            list_optional(
+                api,
+                &path,
+                "whether the node-to-node mesh is on is assumed from BIRD's sessions",
+            )
+            .await?
+        }
+        None => None,
     };
 
     let mut intent = ClusterIntent::default();
@@ -332,10 +354,11 @@ async fn read(args: &SourceArgs, needs: Needs, api: &Api) -> Result<ClusterInten
         intent.extend(part);
     }
     intent.notes.extend(flannel_notes);
-    match installation {
-        Some(Ok(part)) => intent.extend(part),
-        Some(Err(note)) => intent.notes.push(note),
-        None => {}
+    for part in [installation, bgp_configs].into_iter().flatten() {
+        match part {
+            Ok(part) => intent.extend(part),
+            Err(note) => intent.notes.push(note),
+        }
     }
     if let Some(text) = configmap {
         Raw::keep(api, &text);
@@ -545,6 +568,7 @@ async fn get_optional(api: &Api, path: &str) -> Result<Option<String>> {
 async fn list_optional(
     api: &Api,
     path: &str,
+    unused: &str,
 ) -> Result<Option<std::result::Result<ClusterIntent, String>>> {
     let url = format!("{path}?limit={PAGE_LIMIT}");
     match send(api, &url).await {
@@ -553,7 +577,7 @@ async fn list_optional(
         Err(Failure::Api(s)) if s.code == 403 => {
             let (res, _) = resource_of(path);
             Ok(Some(Err(format!(
-                "{res} not readable (403): the backend and MTU of the operator's Installation are not used; grant list on it ({CLUSTERROLE})"
+                "{res} not readable (403): {unused}; grant list on it ({CLUSTERROLE})"
             ))))
         }
         Err(f) => Err(describe(api, path, "list", f)),

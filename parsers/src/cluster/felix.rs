@@ -1,7 +1,7 @@
 //! `FelixConfiguration` (`default`, `node.<name>`) into [`FelixConfig`]: only the fields that shape
 //! routes, devices and MTUs. Unset stays `None` so the expectation code applies Felix's defaults.
 
-use netdiag_core::model::cluster::FelixConfig;
+use netdiag_core::model::cluster::{BgpConfig, FelixConfig};
 
 use super::value::Cursor;
 use crate::error::ParseError;
@@ -49,6 +49,38 @@ pub(crate) fn parse(obj: &Cursor<'_, '_>, name: &str) -> Result<FelixConfig, Par
 #[cfg(test)]
 mod tests {
     use super::super::parse_resources;
+
+    /// BGPConfiguration in both groups, with the mesh set, unset, and a wrong type (named).
+    #[test]
+    fn bgp_configuration() {
+        let ci = parse_resources(
+            "apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {nodeToNodeMeshEnabled: false, asNumber: 64513, logSeverityScreen: Info}\n---\napiVersion: crd.projectcalico.org/v1\nkind: BGPConfiguration\nmetadata: {name: node.worker}\nspec: {asNumber: \"65001\"}\n",
+        )
+        .expect("parse");
+        let got: Vec<_> = ci
+            .bgp_configs
+            .iter()
+            .map(|c| (c.name.as_str(), c.node_to_node_mesh, c.as_number))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("default", Some(false), Some(64513)),
+                ("node.worker", None, Some(65001))
+            ]
+        );
+        let e = parse_resources(
+            "apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: default}\nspec: {nodeToNodeMeshEnabled: [true]}\n",
+        )
+        .expect_err("a list is no boolean");
+        assert_eq!(e.field, "spec.nodeToNodeMeshEnabled");
+        // Someone else's BGPConfiguration is skipped, not read.
+        let ci = parse_resources(
+            "apiVersion: example.com/v1\nkind: BGPConfiguration\nmetadata: {name: default}\n",
+        )
+        .expect("parse");
+        assert!(ci.bgp_configs.is_empty());
+    }
 
     #[test]
     fn every_field_and_strings_as_numbers() {
@@ -128,4 +160,18 @@ spec:
             assert_eq!(err.field, format!("spec.{field}"), "{err}");
         }
     }
+}
+
+/// `BGPConfiguration` (`default`, `node.<name>`) into [`BgpConfig`]: whether confd writes the
+/// node-to-node mesh, and the AS number.
+pub(crate) fn parse_bgp(obj: &Cursor<'_, '_>, name: &str) -> Result<BgpConfig, ParseError> {
+    let spec = obj.get("spec")?;
+    Ok(BgpConfig {
+        name: name.to_string(),
+        node_to_node_mesh: spec.get("nodeToNodeMeshEnabled")?.boolean()?,
+        as_number: spec
+            .get("asNumber")?
+            .uint(u64::from(u32::MAX))?
+            .and_then(|n| u32::try_from(n).ok()),
+    })
 }

@@ -177,6 +177,7 @@ impl Builder {
             Block,
             Affinity,
             Felix,
+            Bgp,
             Pod,
             ConfigMap,
             Installation,
@@ -186,6 +187,7 @@ impl Builder {
             "IPAMBlock" if calico => Take::Block,
             "BlockAffinity" if calico => Take::Affinity,
             "FelixConfiguration" if calico => Take::Felix,
+            "BGPConfiguration" if calico => Take::Bgp,
             "Pod" if core => Take::Pod,
             "ConfigMap" if core => Take::ConfigMap,
             "Installation" if api.is_none_or(|v| v.starts_with("operator.tigera.io/")) => {
@@ -202,8 +204,8 @@ impl Builder {
                 skipped.add(format!("{k} (a List inside a List)"), ctx.item);
                 return Ok(());
             }
-            "IPPool" | "IPAMBlock" | "BlockAffinity" | "FelixConfiguration" | "Pod"
-            | "ConfigMap" => {
+            "IPPool" | "IPAMBlock" | "BlockAffinity" | "FelixConfiguration"
+            | "BGPConfiguration" | "Pod" | "ConfigMap" => {
                 skipped.add(foreign(&kind), ctx.item);
                 return Ok(());
             }
@@ -229,8 +231,8 @@ impl Builder {
             Take::Affinity => listed.affinities = true,
             Take::Felix => listed.felix = true,
             Take::Pod => listed.pods = true,
-            // Set below, for calico-config only.
-            Take::ConfigMap | Take::Installation => {}
+            // Set below, for calico-config only; an absent BGPConfiguration is Calico's defaults.
+            Take::ConfigMap | Take::Installation | Take::Bgp => {}
         }
         let notes = &mut self.intent.notes;
 
@@ -298,6 +300,19 @@ impl Builder {
                     &mut self.seen,
                     ("felix", name.clone()),
                     f,
+                    &what,
+                    &ctx,
+                    notes,
+                );
+            }
+            Take::Bgp => {
+                let b = felix::parse_bgp(&root, &name)?;
+                let what = format!("BGPConfiguration {name}");
+                upsert(
+                    &mut self.intent.bgp_configs,
+                    &mut self.seen,
+                    ("bgp", name.clone()),
+                    b,
                     &what,
                     &ctx,
                     notes,

@@ -67,7 +67,10 @@ pub fn sanitize_resources(input: &str, pin_vtep_macs: bool) -> Result<Sanitized,
 fn keep(kind: &str, api: &str, v: &Value, pin: bool) -> Option<Value> {
     let calico = is_calico_group(api);
     let mut v = match (kind, api) {
-        ("IPPool" | "IPAMBlock" | "BlockAffinity" | "FelixConfiguration", _) if calico => v.clone(),
+        (
+            "IPPool" | "IPAMBlock" | "BlockAffinity" | "FelixConfiguration" | "BGPConfiguration",
+            _,
+        ) if calico => v.clone(),
         ("Node", "v1") => {
             let mut n = v.clone();
             if let Some(status) = n.get_mut("status").and_then(Value::as_object_mut) {
