@@ -118,7 +118,7 @@ fn good_fixtures_parse_with_expected_counts() {
         ("felixconfigurations.kubectl.yaml", [0, 0, 0, 0, 2, 0, 0]),
         ("pods.kubectl.yaml", [0, 0, 0, 0, 0, 7, 0]),
         ("calico-config.kubectl.yaml", [0, 0, 0, 0, 0, 0, 0]),
-        ("mixed.yaml", [1, 1, 0, 1, 1, 0, 4]),
+        ("mixed.yaml", [1, 1, 0, 1, 1, 0, 3]),
         ("deployments.kubectl.yaml", [0, 0, 0, 0, 0, 0, 1]),
         ("secret.kubectl.yaml", [0, 0, 0, 0, 0, 0, 1]),
     ];
@@ -256,10 +256,12 @@ fn mixed_stream_notes_and_no_secret_content() {
         vec![
             "skipped kind Secret (doc 5)",
             "skipped kind Service (doc 6)",
-            "skipped kind BGPConfiguration (doc 7)",
             "skipped kind ConfigMap (not calico-config) (doc 10)",
         ]
     );
+    // Doc 7: the BGPConfiguration, read for the mesh setting.
+    assert_eq!(ci.bgp_configs.len(), 1);
+    assert_eq!(ci.bgp_configs[0].node_to_node_mesh, Some(true));
     assert!(ci.nodes[0].has_bgp_spec);
     assert_eq!(ci.backend, Some(Backend::Vxlan));
     assert_eq!(ci.veth_mtu, Some(1410));

@@ -73,8 +73,7 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         .iter()
         .find(|c| c.name == "default")
         .map(|c| c.node_to_node_mesh.unwrap_or(true));
-    let mesh_on =
-        reflector.is_none() && configured.unwrap_or_else(|| !(mesh.is_empty() && explicit > 0));
+    let mesh_on = reflector.is_none() && configured.unwrap_or(!(mesh.is_empty() && explicit > 0));
     out.unknown(match (reflector, configured) {
         (Some(id), _) => format!("BGP mesh: this node is a route reflector (cluster ID {id}), which Calico keeps out of the node-to-node mesh: its Node_/Global_ sessions (BGPPeers) are not checked against the intent"),
         (None, Some(true)) => "BGP mesh: on (BGPConfiguration default); explicit BGPPeers are not checked against the intent".to_string(),

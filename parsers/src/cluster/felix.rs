@@ -46,6 +46,20 @@ pub(crate) fn parse(obj: &Cursor<'_, '_>, name: &str) -> Result<FelixConfig, Par
     })
 }
 
+/// `BGPConfiguration` (`default`, `node.<name>`) into [`BgpConfig`]: whether confd writes the
+/// node-to-node mesh, and the AS number.
+pub(crate) fn parse_bgp(obj: &Cursor<'_, '_>, name: &str) -> Result<BgpConfig, ParseError> {
+    let spec = obj.get("spec")?;
+    Ok(BgpConfig {
+        name: name.to_string(),
+        node_to_node_mesh: spec.get("nodeToNodeMeshEnabled")?.boolean()?,
+        as_number: spec
+            .get("asNumber")?
+            .uint(u64::from(u32::MAX))?
+            .and_then(|n| u32::try_from(n).ok()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse_resources;
@@ -160,18 +174,4 @@ spec:
             assert_eq!(err.field, format!("spec.{field}"), "{err}");
         }
     }
-}
-
-/// `BGPConfiguration` (`default`, `node.<name>`) into [`BgpConfig`]: whether confd writes the
-/// node-to-node mesh, and the AS number.
-pub(crate) fn parse_bgp(obj: &Cursor<'_, '_>, name: &str) -> Result<BgpConfig, ParseError> {
-    let spec = obj.get("spec")?;
-    Ok(BgpConfig {
-        name: name.to_string(),
-        node_to_node_mesh: spec.get("nodeToNodeMeshEnabled")?.boolean()?,
-        as_number: spec
-            .get("asNumber")?
-            .uint(u64::from(u32::MAX))?
-            .and_then(|n| u32::try_from(n).ok()),
-    })
 }

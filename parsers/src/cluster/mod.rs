@@ -370,14 +370,14 @@ mod tests {
     #[test]
     fn unknown_kinds_and_secrets_are_noted_without_content() {
         let ci = parse_resources(
-            "apiVersion: v1\nkind: Secret\nmetadata: {name: calico-etcd-secrets}\ndata: {etcd-key: c2VjcmV0}\n---\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: default}\n",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: calico-etcd-secrets}\ndata: {etcd-key: c2VjcmV0}\n---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: rr1}\n",
         )
         .expect("parse");
         assert_eq!(
             ci.notes,
             vec![
                 "skipped kind Secret (doc 1)".to_string(),
-                "skipped kind BGPConfiguration (doc 2)".to_string()
+                "skipped kind BGPPeer (doc 2)".to_string()
             ]
         );
         assert!(!format!("{ci:?}").contains("c2VjcmV0"));
