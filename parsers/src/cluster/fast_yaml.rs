@@ -17,6 +17,9 @@ use serde_json::{Map, Number, Value};
 /// Nesting beyond this is left to serde-saphyr (whose own limit then reports it).
 const MAX_DEPTH: usize = 60;
 
+/// Comment lines this reader takes in one document (well under serde-saphyr's 96, see `parse`).
+const MAX_COMMENTS: usize = 48;
+
 /// The value of one YAML document (the text between markers), or `None` when it uses anything
 /// this reader does not take.
 pub(crate) fn parse(doc: &str) -> Option<Value> {
@@ -53,6 +56,7 @@ pub(crate) fn parse(doc: &str) -> Option<Value> {
             pieces.next();
         }
     }
+    let mut comments = 0usize;
     for raw in pieces {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.starts_with("...") || raw.starts_with("---") || raw.starts_with('%') {
@@ -62,6 +66,16 @@ pub(crate) fn parse(doc: &str) -> Option<Value> {
         let bytes = raw.as_bytes();
         let indent = bytes.iter().take_while(|&&b| b == b' ').count();
         let content = &raw[indent..];
+        if content.starts_with('#') {
+            comments += 1;
+            // serde-saphyr's parser buffers at most 96 comments while it looks ahead and refuses
+            // the document beyond (granit-parser's `max_buffered_comment_events`; found by the
+            // `cluster_yaml_fast` fuzz target). kubectl and calicoctl print no comments, so a
+            // heavily commented file goes to serde-saphyr, whose answer is the one that counts.
+            if comments >= MAX_COMMENTS {
+                return None;
+            }
+        }
         lines.push(Line {
             indent,
             content,
@@ -679,6 +693,24 @@ mod tests {
     /// The fast reader gives up (and serde-saphyr decides).
     fn gives_up(doc: &str) {
         assert_eq!(parse(doc), None, "on:\n{doc}");
+    }
+
+    /// Found by the `cluster_yaml_fast` fuzz target (fuzz/artifacts/cluster_yaml_fast/crash-d1d5bbb4…,
+    /// kept as testdata/cluster/bad/fuzz-cluster-yaml-fast-many-comments.yaml): a sequence of nulls
+    /// between ~130 comment lines, which serde-saphyr refuses ("too many buffered comments while
+    /// looking ahead") and the fast reader took. Past `MAX_COMMENTS` it gives the document up.
+    #[test]
+    fn fuzz_cluster_yaml_fast_many_comments_go_to_serde_saphyr() {
+        let crash =
+            include_str!("../../../testdata/cluster/bad/fuzz-cluster-yaml-fast-many-comments.yaml");
+        assert_eq!(super::super::fast_yaml_disagrees(crash), Ok(()));
+        gives_up(crash);
+        let many = format!("a: 1\n{}b: 2\n", "# note\n".repeat(MAX_COMMENTS));
+        gives_up(&many);
+        same(&format!(
+            "a: 1\n{}b: 2\n",
+            "# note\n".repeat(MAX_COMMENTS - 1)
+        ));
     }
 
     #[test]
