@@ -22,8 +22,8 @@
 //! it; `processMeshPeers` writes no mesh peer when it is off). When the intent holds no
 //! BGPConfiguration `default`, it is assumed: on unless BIRD has only `Node_`/`Global_` sessions,
 //! which is how a cluster with the mesh off and explicit BGPPeers (route reflectors) looks. The
-//! report says which it read or assumed. Route reflectors
-//! are known from the intent (`spec.bgp.routeReflectorClusterID`, or the Kubernetes Node's
+//! report says which it read or assumed. Route reflectors are known from the intent
+//! (`spec.bgp.routeReflectorClusterID`, or the Kubernetes Node's
 //! `projectcalico.org/RouteReflectorClusterID`): `processMeshPeers` gives a route reflector no
 //! mesh sessions at all and leaves route reflectors out of every other node's mesh.
 //!
@@ -89,7 +89,7 @@ pub fn check(ctx: &Context, out: &mut Outcome) {
         }
     }
     if mesh_on {
-        missing_sessions(ctx, &mesh, bgp, out);
+        missing_sessions(ctx, &mesh, bgp, configured == Some(true), out);
     }
     // With only this node's Node in the intent, every session lacks "its" Node: not judged.
     let peers_known = !ctx.peers_not_collected();
@@ -228,9 +228,15 @@ fn missing_sessions(
     ctx: &Context,
     mesh: &[(&BirdProtocol, IpAddr)],
     bgp: &BgpState,
+    configured_on: bool,
     out: &mut Outcome,
 ) {
     let have: BTreeSet<IpAddr> = mesh.iter().map(|(_, ip)| *ip).collect();
+    let hint = if configured_on {
+        "confd has not written this peer into bird.cfg although BGPConfiguration default has the mesh on (calico-node's confd not syncing, or BIRD not reloaded): check the calico-node logs on this node"
+    } else {
+        "confd has not written this peer into bird.cfg (calico-node's confd not syncing, or BIRD not reloaded), or the mesh is off in BGPConfiguration (then this is expected and the BGPPeers decide): check the calico-node logs on this node"
+    };
     let v6_peers = ctx.peers.iter().any(|p| p.ip6.is_some());
     if v6_peers && bgp.ipv6_source.is_none() {
         out.unknown(match &bgp.ipv6_unavailable {
@@ -265,9 +271,12 @@ fn missing_sessions(
             out.push(
                 Finding::new(Code::BgpPeerNoSession, format!("bgp {name}"))
                     .peer(peer.node.name.clone())
-                    .expected(format!("protocol bgp {name} (node-to-node mesh peer {ip}, Node {})", peer.node.name))
+                    .expected(format!(
+                        "protocol bgp {name} (node-to-node mesh peer {ip}, Node {})",
+                        peer.node.name
+                    ))
                     .actual(format!("no BGP protocol {name} in BIRD ({source})"))
-                    .hint("confd has not written this peer into bird.cfg (calico-node's confd not syncing, or BIRD not reloaded), or the mesh is off in BGPConfiguration (then this is expected and the BGPPeers decide): check the calico-node logs on this node"),
+                    .hint(hint),
             );
         }
     }
