@@ -564,11 +564,11 @@ async fn get_optional(api: &Api, path: &str) -> Result<Option<String>> {
 }
 
 /// A list that may be absent or denied without costing the intent: `None` on 404, `Some(Err(note))`
-/// on 403 (the note names what to grant), else every page.
+/// on 403 (the note says what is `lost` without it and what to grant), else every page.
 async fn list_optional(
     api: &Api,
     path: &str,
-    unused: &str,
+    lost: &str,
 ) -> Result<Option<std::result::Result<ClusterIntent, String>>> {
     let url = format!("{path}?limit={PAGE_LIMIT}");
     match send(api, &url).await {
@@ -577,7 +577,7 @@ async fn list_optional(
         Err(Failure::Api(s)) if s.code == 403 => {
             let (res, _) = resource_of(path);
             Ok(Some(Err(format!(
-                "{res} not readable (403): {unused}; grant list on it ({CLUSTERROLE})"
+                "{res} not readable (403): {lost}; grant list on it ({CLUSTERROLE})"
             ))))
         }
         Err(f) => Err(describe(api, path, "list", f)),
