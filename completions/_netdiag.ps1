@@ -51,7 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'netdiag' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding at or above this severity exists')
-            [CompletionResult]::new('--bird-socket', '--bird-socket', [CompletionResultType]::ParameterName, 'BIRD''s control socket to read BGP sessions from, read-only (default: Calico''s /var/run/calico/bird.ctl; with --lab, the lab node''s BIRD; with --from, the files'')')
+            [CompletionResult]::new('--bird-socket', '--bird-socket', [CompletionResultType]::ParameterName, 'BIRD''s control socket to read BGP sessions from, read-only (default: Calico''s /var/run/calico/bird.ctl; with --lab, the lab node''s BIRD; with --from, the files''). A bird6.ctl beside a bird.ctl (Calico''s IPv6 BIRD) is read too')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset')
             [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Read the live state of the current network namespace even when --from is given')
             [CompletionResult]::new('--all-peers', '--all-peers', [CompletionResultType]::ParameterName, 'List every peer in the summary, even in large clusters')

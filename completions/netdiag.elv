@@ -47,7 +47,7 @@ set edit:completion:arg-completer[netdiag] = {|@words|
             cand -o 'Output format'
             cand --output 'Output format'
             cand --fail-on 'Exit 1 when a finding at or above this severity exists'
-            cand --bird-socket 'BIRD''s control socket to read BGP sessions from, read-only (default: Calico''s /var/run/calico/bird.ctl; with --lab, the lab node''s BIRD; with --from, the files'')'
+            cand --bird-socket 'BIRD''s control socket to read BGP sessions from, read-only (default: Calico''s /var/run/calico/bird.ctl; with --lab, the lab node''s BIRD; with --from, the files''). A bird6.ctl beside a bird.ctl (Calico''s IPv6 BIRD) is read too'
             cand --color 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset'
             cand --live 'Read the live state of the current network namespace even when --from is given'
             cand --all-peers 'List every peer in the summary, even in large clusters'

@@ -54,7 +54,7 @@ complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l fail-on 
 warning\t''
 info\t''
 never\t''"
-complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l bird-socket -d 'BIRD\'s control socket to read BGP sessions from, read-only (default: Calico\'s /var/run/calico/bird.ctl; with --lab, the lab node\'s BIRD; with --from, the files\')' -r -F
+complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l bird-socket -d 'BIRD\'s control socket to read BGP sessions from, read-only (default: Calico\'s /var/run/calico/bird.ctl; with --lab, the lab node\'s BIRD; with --from, the files\'). A bird6.ctl beside a bird.ctl (Calico\'s IPv6 BIRD) is read too' -r -F
 complete -c netdiag -n "__fish_netdiag_using_subcommand node-status" -l color -d 'When to colour human output: auto = only on a terminal and when NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -200,7 +200,8 @@ pub struct NodeStatusArgs {
     pub all_peers: bool,
 
     /// BIRD's control socket to read BGP sessions from, read-only (default: Calico's
-    /// /var/run/calico/bird.ctl; with --lab, the lab node's BIRD; with --from, the files').
+    /// /var/run/calico/bird.ctl; with --lab, the lab node's BIRD; with --from, the files'). A
+    /// bird6.ctl beside a bird.ctl (Calico's IPv6 BIRD) is read too.
     #[arg(long, value_name = "PATH")]
     pub bird_socket: Option<PathBuf>,
 }
