@@ -17,7 +17,8 @@ use serde_json::{Map, Number, Value};
 /// Nesting beyond this is left to serde-saphyr (whose own limit then reports it).
 const MAX_DEPTH: usize = 60;
 
-/// Comment lines this reader takes in one document (well under serde-saphyr's 96, see `parse`).
+/// Comment lines this reader takes above a document's content (well under serde-saphyr's 96
+/// buffered events, see `parse`).
 const MAX_COMMENTS: usize = 48;
 
 /// The value of one YAML document (the text between markers), or `None` when it uses anything
@@ -57,6 +58,7 @@ pub(crate) fn parse(doc: &str) -> Option<Value> {
         }
     }
     let mut comments = 0usize;
+    let mut seen_content = false;
     for raw in pieces {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.starts_with("...") || raw.starts_with("---") || raw.starts_with('%') {
@@ -68,13 +70,17 @@ pub(crate) fn parse(doc: &str) -> Option<Value> {
         let content = &raw[indent..];
         if content.starts_with('#') {
             comments += 1;
-            // serde-saphyr's parser buffers at most 96 comments while it looks ahead and refuses
-            // the document beyond (granit-parser's `max_buffered_comment_events`; found by the
-            // `cluster_yaml_fast` fuzz target). kubectl and calicoctl print no comments, so a
-            // heavily commented file goes to serde-saphyr, whose answer is the one that counts.
-            if comments >= MAX_COMMENTS {
+            // serde-saphyr's parser refuses a document when, looking ahead past comments, it has
+            // buffered 96 events (granit-parser's `max_buffered_comment_events`; found twice by
+            // the `cluster_yaml_fast` fuzz target, once with only 45 comments between sequence
+            // items). kubectl and calicoctl print no comments; only a header above the content
+            // (how people annotate a saved file) is taken here, and only a short one. Anything
+            // else goes to serde-saphyr, whose answer is the one that counts.
+            if seen_content || comments >= MAX_COMMENTS {
                 return None;
             }
+        } else if !content.trim_end_matches(' ').is_empty() {
+            seen_content = true;
         }
         lines.push(Line {
             indent,
@@ -705,10 +711,15 @@ mod tests {
             include_str!("../../../testdata/cluster/bad/fuzz-cluster-yaml-fast-many-comments.yaml");
         assert_eq!(super::super::fast_yaml_disagrees(crash), Ok(()));
         gives_up(crash);
-        let many = format!("a: 1\n{}b: 2\n", "# note\n".repeat(MAX_COMMENTS));
-        gives_up(&many);
+        // The second find (crash-90d60538…): 45 comments between null sequence items.
+        let nulls = format!("-\n{}", "#-\n -\n".repeat(45));
+        assert_eq!(super::super::fast_yaml_disagrees(&nulls), Ok(()));
+        gives_up(&nulls);
+        // A comment after the content starts is serde-saphyr's; a short header is read here.
+        gives_up("a: 1\n# note\nb: 2\n");
+        gives_up(&format!("{}a: 1\n", "# note\n".repeat(MAX_COMMENTS)));
         same(&format!(
-            "a: 1\n{}b: 2\n",
+            "{}a: 1\nb: 2\n",
             "# note\n".repeat(MAX_COMMENTS - 1)
         ));
     }
@@ -722,7 +733,8 @@ mod tests {
         same("metadata: {name: b0, labels: {a: b}}\nspec: {cidr: 10.0.0.0/26, allocations: [0, null, 3], attributes: [{handle_id: h, secondary: {node: n0}}]}\n");
         same("- - a\n  - b\n- c\n");
         same("- \n  x: 1\n-\n- z\n");
-        same("# a comment\nkey: value\n  # another\nlast: 1\n");
+        same("# a comment\n\n# header\nkey: value\nlast: 1\n");
+        gives_up("# a comment\nkey: value\n  # another\nlast: 1\n");
         same("description: a long sentence that go-yaml\n  folded onto the next line\nnext: 1\n");
         same("");
     }
