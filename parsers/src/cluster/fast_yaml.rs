@@ -374,8 +374,21 @@ enum Chomp {
     Keep,
 }
 
+/// YAML 1.2 allows an implicit key of at most 1024 characters, the blanks before its `:`
+/// included (`ns-s-implicit-yaml-key`); serde-saphyr refuses a longer one ("mapping values are not
+/// allowed in this context", found by the `cluster_yaml_fast` fuzz target). Counted in bytes,
+/// which are never fewer than characters: a longer key goes to serde-saphyr.
+const MAX_KEY: usize = 1024;
+
 /// `key: rest` or `key:` (rest empty), for a key this reader takes.
 fn split_key(content: &str) -> Option<(&str, &str)> {
+    let (key, rest) = split_key_any(content)?;
+    // The key and the blanks up to its colon.
+    let colon = content.len() - rest.len();
+    (colon <= MAX_KEY && key.len() <= MAX_KEY).then_some((key, rest))
+}
+
+fn split_key_any(content: &str) -> Option<(&str, &str)> {
     let b = content.as_bytes();
     if matches!(b.first(), Some(b'{' | b'[')) {
         // A flow collection, never a key in the output this reader takes.
@@ -599,12 +612,13 @@ impl Flow<'_> {
                 }
                 loop {
                     self.ws();
+                    let key_start = self.i;
                     let key = match self.scalar(true)? {
                         Value::String(k) => k,
                         _ => return None,
                     };
                     self.ws();
-                    if self.s.get(self.i) != Some(&b':') {
+                    if self.s.get(self.i) != Some(&b':') || self.i - key_start > MAX_KEY {
                         return None;
                     }
                     self.i += 1;
@@ -711,6 +725,12 @@ mod tests {
             include_str!("../../../testdata/cluster/bad/fuzz-cluster-yaml-fast-many-comments.yaml");
         assert_eq!(super::super::fast_yaml_disagrees(crash), Ok(()));
         gives_up(crash);
+        // The third find (crash-88e56f39…): a quoted key past YAML's 1024-character limit.
+        let long = format!("'{}': 1\n", "k".repeat(1100));
+        assert_eq!(super::super::fast_yaml_disagrees(&long), Ok(()));
+        gives_up(&long);
+        gives_up(&format!("{{{}: 1}}\n", "k".repeat(1100)));
+        same(&format!("{}: 1\n", "k".repeat(1000)));
         // The second find (crash-90d60538…): 45 comments between null sequence items.
         let nulls = format!("-\n{}", "#-\n -\n".repeat(45));
         assert_eq!(super::super::fast_yaml_disagrees(&nulls), Ok(()));
