@@ -114,6 +114,16 @@ impl TcpFlags {
 
     /// tcpdump's letters: S F R P . U E W (`.` = ACK).
     pub fn letters(self, buf: &mut [u8; 8]) -> &str {
+        let n;
+        (*buf, n) = self.letter_bytes();
+        // Only ASCII letters and '.' are ever written.
+        std::str::from_utf8(&buf[..n]).unwrap_or("")
+    }
+
+    /// The letters as bytes, and how many there are: for writers that copy all eight at once.
+    #[inline]
+    pub fn letter_bytes(self) -> ([u8; 8], usize) {
+        let mut buf = [0u8; 8];
         let mut n = 0;
         for (bit, c) in [
             (Self::SYN, b'S'),
@@ -125,12 +135,12 @@ impl TcpFlags {
             (Self::CWR, b'W'),
             (Self::ACK, b'.'),
         ] {
-            if self.0 & bit != 0 {
-                buf[n] = c;
-                n += 1;
+            if let Some(d) = buf.get_mut(n) {
+                *d = c;
             }
+            n += usize::from(self.0 & bit != 0);
         }
-        std::str::from_utf8(&buf[..n]).unwrap_or("")
+        (buf, n)
     }
 }
 
@@ -301,4 +311,34 @@ pub struct PacketRecord {
     pub inner: Option<IpHeader>,
     pub transport: Option<Transport>,
     pub anomalies: Anomalies,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TcpFlags;
+
+    #[test]
+    fn tcp_flag_letters_in_tcpdump_order_for_every_flag_byte() {
+        let order = [
+            (TcpFlags::SYN, 'S'),
+            (TcpFlags::FIN, 'F'),
+            (TcpFlags::RST, 'R'),
+            (TcpFlags::PSH, 'P'),
+            (TcpFlags::URG, 'U'),
+            (TcpFlags::ECE, 'E'),
+            (TcpFlags::CWR, 'W'),
+            (TcpFlags::ACK, '.'),
+        ];
+        for f in 0..=255u8 {
+            let want: String = order
+                .iter()
+                .filter(|(bit, _)| f & bit != 0)
+                .map(|(_, c)| *c)
+                .collect();
+            let mut buf = [0u8; 8];
+            assert_eq!(TcpFlags(f).letters(&mut buf), want, "{f:#04x}");
+            let (bytes, n) = TcpFlags(f).letter_bytes();
+            assert_eq!(&bytes[..n], want.as_bytes(), "{f:#04x}");
+        }
+    }
 }

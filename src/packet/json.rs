@@ -408,9 +408,9 @@ fn put_inner(l: &mut Line<'_>, rec: &PacketRecord) {
             l.put(b",\"dport\":");
             l.u64(u64::from(dport));
             // Flag letters and `.`: nothing to escape.
-            let mut fb = [0u8; 8];
             l.put(b",\"tcp_flags\":\"");
-            l.put(flags.letters(&mut fb).as_bytes());
+            let (fb, n) = flags.letter_bytes();
+            l.put_first(&fb, n);
             l.put(b"\",\"seq\":");
             l.u64(u64::from(seq));
         }

@@ -6,7 +6,7 @@
 //! whole: a write that does not fit grows the buffer (the slow path), so the room is only a
 //! hint.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// "00" to "99": two digits per division.
 const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
@@ -17,19 +17,21 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// The decimal digits of every octet, left-aligned, and how many there are.
-const OCTETS: [[u8; 4]; 256] = {
-    let mut t = [[0u8; 4]; 256];
+/// Each octet's decimal digits followed by a dot, little-endian in the low 32 bits, and in the
+/// high 32 bits how many bytes that is (2 to 4).
+const OCTET_DOT: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut i = 0;
     while i < 256 {
         let o = i as u8;
-        t[i] = if o >= 100 {
-            [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10, 3]
+        let (bytes, len) = if o >= 100 {
+            ([b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10, b'.'], 4)
         } else if o >= 10 {
-            [b'0' + o / 10, b'0' + o % 10, 0, 2]
+            ([b'0' + o / 10, b'0' + o % 10, b'.', 0], 3)
         } else {
-            [b'0' + o, 0, 0, 1]
+            ([b'0' + o, b'.', 0, 0], 2)
         };
+        t[i] = (len << 32) | u32::from_le_bytes(bytes) as u64;
         i += 1;
     }
     t
@@ -89,7 +91,7 @@ impl<'a> Line<'a> {
     /// The first `n` bytes of `tmp`, copied as all `N` when there is room (one fixed-size copy
     /// instead of a `memcpy` of a variable length; the bytes past `n` are overwritten next).
     #[inline(always)]
-    fn put_first<const N: usize>(&mut self, tmp: &[u8; N], n: usize) {
+    pub(crate) fn put_first<const N: usize>(&mut self, tmp: &[u8; N], n: usize) {
         match self.b.get_mut(self.at..self.at + N) {
             Some(d) => d.copy_from_slice(tmp),
             None => return self.grow(tmp.get(..n).unwrap_or(tmp)),
@@ -106,6 +108,20 @@ impl<'a> Line<'a> {
         if n < 100 {
             let d = n as usize * 2;
             return self.put(&[DIGITS[d], DIGITS[d + 1]]);
+        }
+        // Lengths, ports, MTUs: up to eight digits as two groups of four in one word, the
+        // leading zeros shifted out (no loop, no variable-length copy).
+        if n < 100_000_000 {
+            let n = n as u32;
+            let (hi, lo) = (n / 10_000, n % 10_000);
+            let word = u64::from(four(lo)) << 32 | u64::from(four(hi));
+            let len = if hi == 0 {
+                digits(u64::from(lo))
+            } else {
+                4 + digits(u64::from(hi))
+            };
+            let word = word >> ((8 - len) * 8);
+            return self.put_first(&word.to_le_bytes(), len);
         }
         let mut tmp = [0u8; 20];
         let len = digits(n);
@@ -128,38 +144,39 @@ impl<'a> Line<'a> {
         self.put_first(&tmp, len);
     }
 
-    /// An address; IPv4 assembled on the stack and copied at once.
+    /// An address: IPv4 digits from a table straight into the room, IPv6 out of line.
     #[inline]
     pub(crate) fn ip(&mut self, ip: IpAddr) {
         match ip {
             IpAddr::V4(v4) => {
-                // Each octet's digits from a table, copied as four bytes (the spare ones are
-                // overwritten next): no division or branch per digit.
-                let mut tmp = [0u8; 20];
-                let mut n = 0;
-                for o in v4.octets() {
-                    let [a, b, c, len] = OCTETS[usize::from(o)];
-                    if let Some(d) = tmp.get_mut(n..n + 4) {
-                        d.copy_from_slice(&[a, b, c, b'.']);
+                // Written straight into the room (one bounds check for all of it), or into a
+                // scratch array on the slow path.
+                let at = self.at;
+                if let Some(d) = self.b.get_mut(at..at + 16) {
+                    if let Ok(d) = <&mut [u8; 16]>::try_from(d) {
+                        self.at += put_v4(d, v4.octets());
+                        return;
                     }
-                    n += usize::from(len);
-                    if let Some(d) = tmp.get_mut(n) {
-                        *d = b'.';
-                    }
-                    n += 1;
                 }
-                self.put_first(&tmp, n - 1);
+                let mut tmp = [0u8; 16];
+                let n = put_v4(&mut tmp, v4.octets());
+                self.grow(tmp.get(..n).unwrap_or(&tmp));
             }
-            IpAddr::V6(v6) => {
-                use std::io::Write as _;
-                // The longest form is 45 bytes (IPv4-mapped with a full IPv4 tail).
-                let mut tmp = [0u8; 48];
-                let mut w = &mut tmp[..];
-                let _ = write!(w, "{v6}");
-                let n = 48 - w.len();
-                self.put_first(&tmp, n);
-            }
+            IpAddr::V6(v6) => self.v6(v6),
         }
+    }
+
+    /// An IPv6 address through `Display` (its `::` compression and IPv4-mapped form), out of
+    /// line: the formatter's set-up no longer runs in front of every IPv4 address.
+    #[inline(never)]
+    fn v6(&mut self, v6: Ipv6Addr) {
+        use std::io::Write as _;
+        // The longest form is 45 bytes (IPv4-mapped with a full IPv4 tail).
+        let mut tmp = [0u8; 48];
+        let mut w = &mut tmp[..];
+        let _ = write!(w, "{v6}");
+        let n = 48 - w.len();
+        self.put_first(&tmp, n);
     }
 
     /// A MAC address, `aa:bb:cc:dd:ee:ff`.
@@ -296,6 +313,23 @@ fn needs_escape(s: &[u8]) -> bool {
         .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
+/// An IPv4 address at the start of `d`, and its length: each octet's digits and dot from a table,
+/// stored as four bytes at once where the previous octet ended (no division or branch per digit;
+/// the longest address and its trailing dot fill `d` exactly, and the trailing dot is past the
+/// returned length, overwritten by what comes next).
+#[inline(always)]
+fn put_v4(d: &mut [u8; 16], octets: [u8; 4]) -> usize {
+    let mut n = 0;
+    for o in octets {
+        let e = OCTET_DOT[usize::from(o)];
+        if let Some(w) = d.get_mut(n..n + 4) {
+            w.copy_from_slice(&(e as u32).to_le_bytes());
+        }
+        n += (e >> 32) as usize;
+    }
+    n - 1
+}
+
 /// Decimal digits of `n` (at least 1).
 #[inline]
 fn digits(n: u64) -> usize {
@@ -306,6 +340,13 @@ fn digits(n: u64) -> usize {
         len += 4;
     }
     len + usize::from(x >= 10) + usize::from(x >= 100) + usize::from(x >= 1000)
+}
+
+/// Four digits of `n` (< 10 000), leading zeros included, as the bytes of a little-endian word.
+#[inline(always)]
+fn four(n: u32) -> u32 {
+    let (hi, lo) = ((n / 100 % 100) as usize * 2, (n % 100) as usize * 2);
+    u32::from_le_bytes([DIGITS[hi], DIGITS[hi + 1], DIGITS[lo], DIGITS[lo + 1]])
 }
 
 /// Two digits of `n` (< 100) at `t[at..]`.
@@ -352,6 +393,14 @@ mod tests {
                     "{n} in {room}"
                 );
             }
+        }
+        // Every number of the short paths, and both sides of every power of ten.
+        let edges = (1..20).flat_map(|e| {
+            let p = 10u64.pow(e);
+            [p - 1, p, p + 1]
+        });
+        for n in (0..120_000).chain(edges).chain([99_999_999, 100_000_000]) {
+            assert_eq!(with(|l| l.u64(n), 64), format!("before|{n}"), "{n}");
         }
     }
 

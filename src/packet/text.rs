@@ -152,9 +152,9 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
         Some(Transport::Tcp {
             flags, payload_len, ..
         }) => {
-            let mut fb = [0u8; 8];
             b.put(b"TCP [");
-            b.put(flags.letters(&mut fb).as_bytes());
+            let (fb, n) = flags.letter_bytes();
+            b.put_first(&fb, n);
             b.put(b"] len ");
             b.u64(u64::from(payload_len));
         }
