@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use etherparse::PacketBuilder;
 use netdiag_core::model::packet::LinkType;
-use netdiag_core::packet::{json, text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Lines, Stats};
 use netdiag_parsers::cluster::parse_resources;
 use netdiag_parsers::packet::{decode, vxlan_header, DecodeConfig};
 
@@ -103,28 +103,29 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // As `capture -r` writes lines: into a batch's `Lines`, the text from its flow's pieces.
     g.bench_function("decode+record+text", |b| {
         let mut stats = Stats::new(&ann);
-        let mut out = Vec::with_capacity(1 << 16);
+        let mut out = Lines::with_capacity(1 << 16);
         b.iter(|| {
             out.clear();
             for f in &frames {
                 let mut rec = decode(LinkType::Ethernet, 0, f.len() as u32, f, &cfg);
-                let names = stats.record(&mut rec);
-                text::line(&mut out, &rec, &names, false);
+                let (names, flow) = stats.record_text(&mut rec);
+                text::write_line(&mut out, &rec, names, flow, false);
             }
             black_box(out.len())
         })
     });
     g.bench_function("decode+record+json", |b| {
         let mut stats = Stats::new(&ann);
-        let mut out = Vec::with_capacity(1 << 16);
+        let mut out = Lines::with_capacity(1 << 16);
         b.iter(|| {
             out.clear();
             for f in &frames {
                 let mut rec = decode(LinkType::Ethernet, 0, f.len() as u32, f, &cfg);
                 let names = stats.record(&mut rec);
-                json::line(&mut out, &rec, &names);
+                json::write_line(&mut out, &rec, &names);
             }
             black_box(out.len())
         })

@@ -15,7 +15,7 @@ use crate::model::packet::{
     UdpPorts, VxlanHeader,
 };
 use crate::model::MacAddr;
-use crate::packet::out::Line;
+use crate::packet::out::{Line, Lines};
 use crate::packet::text::proto_name;
 use crate::packet::{Name, Names};
 
@@ -138,7 +138,7 @@ pub(crate) fn name_string(n: Option<Name<'_>>) -> Option<String> {
 /// RFC 3339 UTC with nanoseconds.
 pub fn rfc3339(ts_ns: i64) -> String {
     let mut b = Vec::with_capacity(32);
-    Line::start(&mut b, 32).rfc3339(ts_ns);
+    Lines::append_to(&mut b, |l| Line::start(l, 32).rfc3339(ts_ns));
     String::from_utf8(b).unwrap_or_default()
 }
 
@@ -449,8 +449,13 @@ fn put_inner(l: &mut Line<'_>, rec: &PacketRecord) {
 }
 
 /// One packet as one line of JSON (the object [`JsonRecord`] serializes to, then `\n`), appended
-/// to `b` without allocating (beyond the buffer's growth).
+/// to `b`.
 pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>) {
+    Lines::append_to(b, |l| write_line(l, rec, names));
+}
+
+/// [`line`] into a batch's [`Lines`], without allocating (beyond the buffer's growth).
+pub fn write_line(b: &mut Lines, rec: &PacketRecord, names: &Names<'_>) {
     // Room for the longest record without names (about 1 100 bytes), and the names escaped.
     let name_bytes = names.outer_src.map_or(0, str::len)
         + names.outer_dst.map_or(0, str::len)

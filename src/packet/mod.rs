@@ -10,4 +10,5 @@ pub mod stats;
 pub mod text;
 
 pub use annotate::{Annotator, Name, Names};
+pub use out::Lines;
 pub use stats::Stats;

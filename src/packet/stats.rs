@@ -2,7 +2,6 @@
 //! and per pod flow, by encapsulation and by anomaly — kept in a flow table that also caches each
 //! flow's names and intent anomalies, so the per-packet cost is one hash look-up.
 
-use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -11,7 +10,7 @@ use std::net::IpAddr;
 
 use crate::model::packet::{Anomalies, Anomaly, Encap, PacketRecord};
 use crate::packet::json::{name_string, Proto};
-use crate::packet::text::{proto_name, push_ip, push_name};
+use crate::packet::text::{proto_name, push_ip, push_name, FlowText};
 use crate::packet::{Annotator, Names};
 use rustc_hash::FxHashMap;
 
@@ -106,12 +105,53 @@ impl FlowKey {
     }
 }
 
+/// A [`FlowKey`] as the flow table looks it up: without an IPv6 address (nearly every packet of
+/// a cluster), three integers — built, hashed and compared in a few instructions, where the
+/// `IpAddr` enums cost a branch per address each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Packed {
+    V4 { meta: u32, outer: u64, inner: u64 },
+    Any(FlowKey),
+}
+
+impl Packed {
+    #[inline]
+    fn of(rec: &PacketRecord) -> Packed {
+        fn pair(a: IpAddr, b: IpAddr) -> Option<u64> {
+            match (a, b) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => {
+                    Some(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()))
+                }
+                _ => None,
+            }
+        }
+        let outer = rec.outer.as_ref().map_or(Some(0), |o| pair(o.src, o.dst));
+        let inner = rec.inner.as_ref().map_or(Some(0), |i| pair(i.src, i.dst));
+        match (outer, inner) {
+            (Some(outer), Some(inner)) => Packed::V4 {
+                meta: (rec.encap as u32) << 16
+                    | u32::from(rec.outer.is_some()) << 9
+                    | u32::from(rec.inner.is_some()) << 8
+                    | u32::from(rec.inner.as_ref().map_or(0, |i| i.proto)),
+                outer,
+                inner,
+            },
+            _ => Packed::Any(FlowKey::of(rec)),
+        }
+    }
+}
+
 /// One flow: its names and intent anomalies (computed once) and its counter.
 #[derive(Debug)]
 struct Flow<'a> {
+    key: FlowKey,
+    /// The same key as looked up.
+    packed: Packed,
     names: Names<'a>,
     intent: Anomalies,
     counter: Counter,
+    /// What its text lines share (filled by the first one).
+    text: FlowText,
 }
 
 /// The flow table behind both the per-packet annotation and the summary. A packet costs one
@@ -124,9 +164,15 @@ pub struct Stats<'a> {
     total: Counter,
     by_encap: [u64; 3],
     by_anomaly: [u64; 12],
-    flows: FxHashMap<FlowKey, Flow<'a>>,
+    /// The flows, in the order they were first seen, and where each key's flow is (an index
+    /// rather than the flow itself: a look-up returns no borrow of the table, and the map's
+    /// entries stay small).
+    flows: Vec<Flow<'a>>,
+    index: FxHashMap<Packed, u32>,
     /// Packets of flows beyond [`MAX_FLOWS`]: in the totals, not in the tables.
     untracked: u64,
+    /// The names of the last such packet.
+    untracked_names: Names<'a>,
 }
 
 /// More flows than this are annotated afresh and counted in the totals only (memory stays
@@ -148,8 +194,10 @@ impl<'a> Stats<'a> {
             total: Counter::default(),
             by_encap: [0; 3],
             by_anomaly: [0; 12],
-            flows: FxHashMap::default(),
+            flows: Vec::new(),
+            index: FxHashMap::default(),
             untracked: 0,
+            untracked_names: Names::default(),
         }
     }
 
@@ -160,12 +208,19 @@ impl<'a> Stats<'a> {
 
     /// Names the packet's endpoints, adds the intent's anomalies to it and counts it.
     pub fn record(&mut self, rec: &mut PacketRecord) -> Names<'a> {
-        let key = FlowKey::of(rec);
-        let names = match self.flows.get_mut(&key) {
-            Some(flow) => {
+        *self.record_text(rec).0
+    }
+
+    /// [`Stats::record`], and the flow's [`FlowText`] for the packet's text line (none for a
+    /// flow past [`MAX_FLOWS`]).
+    pub fn record_text(&mut self, rec: &mut PacketRecord) -> (&Names<'a>, Option<&mut FlowText>) {
+        let key = Packed::of(rec);
+        let at = match self.index.get(&key) {
+            Some(&at) => {
+                let flow = &mut self.flows[at as usize];
                 rec.anomalies.0 |= flow.intent.0;
                 flow.counter.add(rec);
-                flow.names
+                Some(at as usize)
             }
             None => {
                 let decoded = rec.anomalies;
@@ -174,18 +229,21 @@ impl<'a> Stats<'a> {
                     let mut counter = Counter::default();
                     counter.add(rec);
                     let intent = Anomalies(rec.anomalies.0 & !decoded.0);
-                    self.flows.insert(
-                        key,
-                        Flow {
-                            names,
-                            intent,
-                            counter,
-                        },
-                    );
+                    self.index.insert(key, self.flows.len() as u32);
+                    self.flows.push(Flow {
+                        key: FlowKey::of(rec),
+                        packed: key,
+                        names,
+                        intent,
+                        counter,
+                        text: FlowText::default(),
+                    });
+                    Some(self.flows.len() - 1)
                 } else {
                     self.untracked += 1;
+                    self.untracked_names = names;
+                    None
                 }
-                names
             }
         };
         self.total.add(rec);
@@ -197,7 +255,13 @@ impl<'a> Stats<'a> {
                 }
             }
         }
-        names
+        match at {
+            Some(at) => {
+                let flow = &mut self.flows[at];
+                (&flow.names, Some(&mut flow.text))
+            }
+            None => (&self.untracked_names, None),
+        }
     }
 
     /// Adds what `other` counted (a part of the same capture, counted on another thread with
@@ -211,14 +275,14 @@ impl<'a> Stats<'a> {
             *a += b;
         }
         self.untracked += other.untracked;
-        for (key, flow) in other.flows {
-            let room = self.flows.len() < MAX_FLOWS;
-            match self.flows.entry(key) {
-                Entry::Occupied(mut f) => f.get_mut().counter.merge(&flow.counter),
-                Entry::Vacant(v) if room => {
-                    v.insert(flow);
+        for flow in other.flows {
+            match self.index.get(&flow.packed) {
+                Some(&at) => self.flows[at as usize].counter.merge(&flow.counter),
+                None if self.flows.len() < MAX_FLOWS => {
+                    self.index.insert(flow.packed, self.flows.len() as u32);
+                    self.flows.push(flow);
                 }
-                Entry::Vacant(_) => self.untracked += flow.counter.packets,
+                None => self.untracked += flow.counter.packets,
             }
         }
     }
@@ -226,9 +290,9 @@ impl<'a> Stats<'a> {
     /// Tunnelled traffic per (outer source, outer destination, encapsulation).
     fn node_pairs(&self) -> Vec<((IpAddr, IpAddr, Encap), Counter)> {
         let mut m: FxHashMap<(IpAddr, IpAddr, Encap), Counter> = FxHashMap::default();
-        for (k, f) in &self.flows {
-            if let (Some((s, d)), Encap::Vxlan | Encap::Ipip) = (k.outer, k.encap) {
-                m.entry((s, d, k.encap)).or_default().merge(&f.counter);
+        for f in &self.flows {
+            if let (Some((s, d)), Encap::Vxlan | Encap::Ipip) = (f.key.outer, f.key.encap) {
+                m.entry((s, d, f.key.encap)).or_default().merge(&f.counter);
             }
         }
         sorted(m)
@@ -237,8 +301,8 @@ impl<'a> Stats<'a> {
     /// Traffic per (inner source, inner destination, protocol), tunnelled or not.
     fn pod_flows(&self) -> Vec<((IpAddr, IpAddr, u8), Counter)> {
         let mut m: FxHashMap<(IpAddr, IpAddr, u8), Counter> = FxHashMap::default();
-        for (k, f) in &self.flows {
-            if let Some(i) = k.inner {
+        for f in &self.flows {
+            if let Some(i) = f.key.inner {
                 m.entry(i).or_default().merge(&f.counter);
             }
         }
@@ -552,6 +616,89 @@ mod tests {
             serde_json::to_string(&whole.json()).expect("json")
         );
         assert!(whole.text().contains("packets 5"), "{}", whole.text());
+    }
+
+    /// A flow's kept line pieces give the bytes of the line written afresh: on its first line,
+    /// after it, when its VNI changes and changes back, for IPv6, IPIP, direct, an outer header
+    /// alone and a flow past the table's limit (none kept).
+    #[test]
+    fn lines_from_kept_pieces_equal_lines_written_afresh() {
+        use crate::model::packet::{TcpFlags, Transport, VxlanHeader};
+        use crate::packet::{text, Lines};
+        let ann = Annotator::new(&intent());
+        let tcp = |mut r: PacketRecord, sport| {
+            r.transport = Some(Transport::Tcp {
+                sport,
+                dport: 443,
+                flags: TcpFlags(0x12),
+                seq: 1,
+                payload_len: 7,
+            });
+            r
+        };
+        let with_vni = |mut r: PacketRecord, vni| {
+            r.vxlan = Some(VxlanHeader {
+                flags: 0x08,
+                vni,
+                reserved: 0,
+            });
+            r
+        };
+        let a_c = || vxlan(("10.0.1.1", "10.0.2.3"), ("192.168.1.7", "192.168.3.5"));
+        let mut ipip = a_c();
+        ipip.encap = Encap::Ipip;
+        let mut outer_only = a_c();
+        outer_only.inner = None;
+        let packets = vec![
+            with_vni(tcp(a_c(), 40000), 4096),
+            with_vni(tcp(a_c(), 40001), 4096),
+            with_vni(tcp(a_c(), 40002), 7),
+            with_vni(tcp(a_c(), 40003), 4096),
+            a_c(),
+            a_c(),
+            vxlan(("fd00::1", "fd00::2"), ("fd10::7", "fd10::9")),
+            vxlan(("fd00::1", "fd00::2"), ("fd10::7", "fd10::9")),
+            ipip,
+            ipip,
+            tcp(direct("192.168.1.7", "192.168.3.5"), 5),
+            tcp(direct("192.168.1.7", "192.168.3.5"), 6),
+            outer_only,
+            outer_only,
+        ];
+        let mut fresh = Stats::new(&ann);
+        let mut kept = Stats::new(&ann);
+        let mut full = Stats::new(&ann);
+        full.flows = (0..MAX_FLOWS)
+            .map(|_| Flow {
+                key: FlowKey::of(&PacketRecord::default()),
+                packed: Packed::Any(FlowKey::of(&PacketRecord::default())),
+                names: Names::default(),
+                intent: Anomalies::default(),
+                counter: Counter::default(),
+                text: FlowText::default(),
+            })
+            .collect();
+        let (mut want, mut got, mut untracked) = (Vec::new(), Lines::default(), Lines::default());
+        for (i, p) in packets.into_iter().enumerate() {
+            let (mut a, mut b, mut c) = (p, p, p);
+            let names = fresh.record(&mut a);
+            text::line(&mut want, &a, &names, i % 2 == 0);
+            let (names, flow) = kept.record_text(&mut b);
+            assert!(flow.is_some());
+            text::write_line(&mut got, &b, names, flow, i % 2 == 0);
+            let (names, flow) = full.record_text(&mut c);
+            assert!(flow.is_none(), "past the limit");
+            text::write_line(&mut untracked, &c, names, flow, i % 2 == 0);
+        }
+        let want = String::from_utf8(want).expect("UTF-8");
+        assert_eq!(String::from_utf8_lossy(got.as_bytes()), want);
+        assert_eq!(String::from_utf8_lossy(untracked.as_bytes()), want);
+        assert!(
+            want.contains(
+                "a→c 10.0.1.1→10.0.2.3 VXLAN vni 7 | 192.168.1.7:40002 → p(ns) 192.168.3.5:443"
+            ),
+            "{want}"
+        );
     }
 
     #[test]

@@ -8,17 +8,17 @@ use std::io::Write as _;
 use std::net::IpAddr;
 
 use crate::model::packet::{Encap, PacketRecord, QuotedHeader, Transport};
-use crate::packet::out::Line;
+use crate::packet::out::{Line, Lines};
 use crate::packet::{Name, Names};
 
 /// An address.
 pub(crate) fn push_ip(b: &mut Vec<u8>, ip: IpAddr) {
-    Line::start(b, 48).ip(ip);
+    Lines::append_to(b, |l| Line::start(l, 48).ip(ip));
 }
 
 /// `name(namespace) ` for a pod, `node ` for a node, nothing when unknown.
 pub(crate) fn push_name(b: &mut Vec<u8>, n: Option<Name<'_>>) {
-    put_name(&mut Line::start(b, 64), n);
+    Lines::append_to(b, |l| put_name(&mut Line::start(l, 64), n));
 }
 
 #[inline]
@@ -86,66 +86,115 @@ fn icmp_text(b: &mut Line<'_>, v6: bool, t: u8, c: u8) {
     b.put(s.as_bytes());
 }
 
+/// What every text line of one flow has in common, written once: the outer part (node names,
+/// addresses, tunnel and VNI) up to the inner source's name and address, and the inner
+/// destination's (` → name address`). The ports, the transport and the anomalies are written per
+/// packet. [`Stats`](crate::packet::Stats) keeps one per flow; its key (encapsulation, outer and
+/// inner addresses, protocol) fixes everything here but the VNI, which is checked.
+#[derive(Debug, Default)]
+pub struct FlowText {
+    /// Source piece then destination piece.
+    bytes: Vec<u8>,
+    split: usize,
+    vni: Option<u32>,
+    filled: bool,
+}
+
+impl FlowText {
+    /// Whether the pieces are those of this packet's line.
+    #[inline]
+    fn fits(&self, rec: &PacketRecord) -> bool {
+        self.filled && self.vni == rec.vxlan.map(|v| v.vni)
+    }
+
+    fn keep_src(&mut self, src: &[u8]) {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(src);
+        self.split = src.len();
+        self.filled = false;
+    }
+
+    fn keep_dst(&mut self, dst: &[u8], rec: &PacketRecord) {
+        self.bytes.extend_from_slice(dst);
+        self.vni = rec.vxlan.map(|v| v.vni);
+        self.filled = true;
+    }
+}
+
 /// The one-line form: time, outer (nodes, addresses, tunnel), `|`, inner (pods, addresses, ports,
 /// protocol), anomalies.
 pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool) {
-    // Room for the longest line without names (about 300 bytes), and the names.
-    let name_bytes = names.outer_src.map_or(0, str::len)
-        + names.outer_dst.map_or(0, str::len)
-        + name_len(names.inner_src)
-        + name_len(names.inner_dst);
-    let b = &mut Line::start(b, 384 + name_bytes);
-    b.time_of_day(rec.ts_ns);
-    b.byte(b' ');
-    if let Some(o) = &rec.outer {
-        if rec.encap != Encap::None {
-            if names.outer_src.is_some() || names.outer_dst.is_some() {
-                match names.outer_src {
-                    Some(n) => b.put(n.as_bytes()),
-                    None => b.byte(b'?'),
-                }
-                b.put("→".as_bytes());
-                match names.outer_dst {
-                    Some(n) => b.put(n.as_bytes()),
-                    None => b.byte(b'?'),
-                }
-                b.byte(b' ');
+    Lines::append_to(b, |l| write_line(l, rec, names, None, color));
+}
+
+/// [`line`] into a batch's [`Lines`], with the pieces its flow's lines share taken from (or, on
+/// its first line, kept in) `flow`: the same bytes, without formatting four addresses and names
+/// again per packet.
+pub fn write_line(
+    out: &mut Lines,
+    rec: &PacketRecord,
+    names: &Names<'_>,
+    flow: Option<&mut FlowText>,
+    color: bool,
+) {
+    // Ports follow the inner addresses, so only with them.
+    let (sp, dp) = match (&rec.inner, &rec.transport) {
+        (Some(_), Some(Transport::Tcp { sport, dport, .. }))
+        | (Some(_), Some(Transport::Udp { sport, dport, .. })) => (Some(*sport), Some(*dport)),
+        _ => (None, None),
+    };
+    // Room for the longest line without names (about 300 bytes), and the names or the pieces.
+    match flow {
+        Some(flow) if flow.fits(rec) => {
+            let b = &mut Line::start(out, 384 + flow.bytes.len());
+            b.time_of_day(rec.ts_ns);
+            b.byte(b' ');
+            let (src, dst) = flow.bytes.split_at(flow.split);
+            b.put(src);
+            port(b, sp);
+            b.put(dst);
+            tail(b, rec, dp, color);
+        }
+        mut flow => {
+            let b = &mut Line::start(out, 384 + names_len(names));
+            b.time_of_day(rec.ts_ns);
+            b.byte(b' ');
+            let s = b.mark();
+            head_src(b, rec, names);
+            if let Some(flow) = flow.as_deref_mut() {
+                flow.keep_src(b.since(s));
             }
-            b.ip(o.src);
-            b.put("→".as_bytes());
-            b.ip(o.dst);
-            match (&rec.vxlan, rec.encap) {
-                (Some(v), _) => {
-                    b.put(b" VXLAN vni ");
-                    b.u64(u64::from(v.vni));
-                }
-                (None, Encap::Vxlan) => b.put(b" VXLAN"),
-                _ => b.put(b" IPIP"),
+            port(b, sp);
+            let d = b.mark();
+            head_dst(b, rec, names);
+            if let Some(flow) = flow {
+                flow.keep_dst(b.since(d), rec);
             }
-            b.put(b" | ");
-        } else {
-            b.put(b"direct | ");
+            tail(b, rec, dp, color);
         }
     }
-    if let Some(i) = &rec.inner {
-        let (sp, dp) = match rec.transport {
-            Some(Transport::Tcp { sport, dport, .. })
-            | Some(Transport::Udp { sport, dport, .. }) => (Some(sport), Some(dport)),
-            _ => (None, None),
-        };
-        put_name(b, names.inner_src);
-        b.ip(i.src);
-        if let Some(p) = sp {
-            b.byte(b':');
-            b.u64(u64::from(p));
-        }
-        b.put(" → ".as_bytes());
-        put_name(b, names.inner_dst);
-        b.ip(i.dst);
-        if let Some(p) = dp {
-            b.byte(b':');
-            b.u64(u64::from(p));
-        }
+}
+
+fn names_len(names: &Names<'_>) -> usize {
+    names.outer_src.map_or(0, str::len)
+        + names.outer_dst.map_or(0, str::len)
+        + name_len(names.inner_src)
+        + name_len(names.inner_dst)
+}
+
+/// `:port`, when there is one.
+#[inline]
+fn port(b: &mut Line<'_>, p: Option<u16>) {
+    if let Some(p) = p {
+        b.byte(b':');
+        b.u64(u64::from(p));
+    }
+}
+
+/// The line after the inner destination's address: its port, the transport, the anomalies.
+fn tail(b: &mut Line<'_>, rec: &PacketRecord, dp: Option<u16>, color: bool) {
+    if rec.inner.is_some() {
+        port(b, dp);
         b.byte(b' ');
     }
     match rec.transport {
@@ -237,6 +286,54 @@ pub fn line(b: &mut Vec<u8>, rec: &PacketRecord, names: &Names<'_>, color: bool)
         }
     }
     b.byte(b'\n');
+}
+
+/// The outer part of a line (names, addresses, tunnel, `|`) and the inner source's name and
+/// address.
+fn head_src(b: &mut Line<'_>, rec: &PacketRecord, names: &Names<'_>) {
+    if let Some(o) = &rec.outer {
+        if rec.encap != Encap::None {
+            if names.outer_src.is_some() || names.outer_dst.is_some() {
+                match names.outer_src {
+                    Some(n) => b.put(n.as_bytes()),
+                    None => b.byte(b'?'),
+                }
+                b.put("→".as_bytes());
+                match names.outer_dst {
+                    Some(n) => b.put(n.as_bytes()),
+                    None => b.byte(b'?'),
+                }
+                b.byte(b' ');
+            }
+            b.ip(o.src);
+            b.put("→".as_bytes());
+            b.ip(o.dst);
+            match (&rec.vxlan, rec.encap) {
+                (Some(v), _) => {
+                    b.put(b" VXLAN vni ");
+                    b.u64(u64::from(v.vni));
+                }
+                (None, Encap::Vxlan) => b.put(b" VXLAN"),
+                _ => b.put(b" IPIP"),
+            }
+            b.put(b" | ");
+        } else {
+            b.put(b"direct | ");
+        }
+    }
+    if let Some(i) = &rec.inner {
+        put_name(b, names.inner_src);
+        b.ip(i.src);
+    }
+}
+
+/// ` → ` and the inner destination's name and address.
+fn head_dst(b: &mut Line<'_>, rec: &PacketRecord, names: &Names<'_>) {
+    if let Some(i) = &rec.inner {
+        b.put(" → ".as_bytes());
+        put_name(b, names.inner_dst);
+        b.ip(i.dst);
+    }
 }
 
 fn push_quoted(b: &mut Line<'_>, q: Option<QuotedHeader>) {
@@ -386,7 +483,9 @@ mod tests {
     #[test]
     fn time_of_day() {
         let mut b = Vec::new();
-        Line::start(&mut b, 0).time_of_day(1_700_000_000_123_456_789);
+        Lines::append_to(&mut b, |l| {
+            Line::start(l, 0).time_of_day(1_700_000_000_123_456_789)
+        });
         assert_eq!(b, b"22:13:20.123456");
     }
 }

@@ -13,7 +13,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 use anyhow::{anyhow, Result};
 use netdiag_core::model::packet::PacketRecord;
-use netdiag_core::packet::{json, text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Lines, Stats};
 use netdiag_parsers::packet::{decode_into, link_type, DecodeConfig};
 
 use super::{write_out, PumpError};
@@ -35,7 +35,7 @@ pub(super) struct Format {
 /// reader).
 struct Done {
     input: Batch,
-    output: Vec<u8>,
+    output: Lines,
 }
 
 /// Writes the lines of the whole file (within its limits) to `out`; returns the number of
@@ -58,34 +58,43 @@ pub(super) fn parallel(
         let (spare_tx, spare_rx) = channel::<Batch>();
         let mut queues: Vec<SyncSender<Batch>> = Vec::with_capacity(workers);
         let mut outputs: Vec<Receiver<Done>> = Vec::with_capacity(workers);
-        let mut buffers: Vec<SyncSender<Vec<u8>>> = Vec::with_capacity(workers);
+        let mut buffers: Vec<SyncSender<Lines>> = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (tx, rx) = sync_channel::<Batch>(QUEUE);
             let (done_tx, done_rx) = sync_channel::<Done>(QUEUE);
             // Output buffers back from the writer; the worker starts with none and makes them.
-            let (buf_tx, buf_rx) = sync_channel::<Vec<u8>>(QUEUE + 2);
+            let (buf_tx, buf_rx) = sync_channel::<Lines>(QUEUE + 2);
             queues.push(tx);
             outputs.push(done_rx);
             buffers.push(buf_tx);
             scope.spawn(move || {
                 let mut names = Stats::new(ann);
                 let mut rec = PacketRecord::default();
+                // A new buffer (when none is back from the writer yet) starts as large as the
+                // last output, not empty: growing one by doubling touched fresh pages each time.
+                let mut last = 0;
                 for input in rx {
-                    let mut output = buf_rx.try_recv().unwrap_or_default();
+                    let mut output = buf_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Lines::with_capacity(last + last / 4));
                     output.clear();
                     for p in input.packets(&header) {
                         decode_into(&mut rec, link, p.ts_ns, p.wire_len, p.data, cfg);
-                        let n = names.record(&mut rec);
                         match fmt.format {
                             CaptureFormat::Text => {
-                                text::line(&mut output, &rec, &n, fmt.color);
+                                let (n, flow) = names.record_text(&mut rec);
+                                text::write_line(&mut output, &rec, n, flow, fmt.color);
                                 if fmt.verbose {
-                                    text::layered(&mut output, &rec);
+                                    output.append_with(|b| text::layered(b, &rec));
                                 }
                             }
-                            CaptureFormat::Json => json::line(&mut output, &rec, &n),
+                            CaptureFormat::Json => {
+                                let n = names.record(&mut rec);
+                                json::write_line(&mut output, &rec, &n)
+                            }
                         }
                     }
+                    last = output.len();
                     // The writer may have stopped (a closed pipe); then this worker ends.
                     if done_tx.send(Done { input, output }).is_err() {
                         break;
@@ -100,7 +109,7 @@ pub(super) fn parallel(
                 let Ok(done) = outputs[i].recv() else {
                     break;
                 };
-                write_out(out, &done.output)?;
+                write_out(out, done.output.as_bytes())?;
                 let _ = buffers[i].try_send(done.output);
                 let _ = spare_tx.send(done.input);
             }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use netdiag_core::model::packet::{LinkType, PacketRecord};
-use netdiag_core::packet::{json, text, Annotator, Stats};
+use netdiag_core::packet::{json, text, Annotator, Lines, Stats};
 use netdiag_core::ClusterIntent;
 use netdiag_parsers::packet::{decode_into, link_type, DecodeConfig};
 
@@ -194,7 +194,11 @@ fn offline(args: &CaptureArgs, path: &Path, mut sink: Sink<'_>) -> Result<u8> {
                 color: sink.color,
             };
             let ann = sink.stats.annotator();
-            lines::parallel(reader, &mut sink.out, ann, &sink.cfg, fmt, workers())
+            // One worker more than there are cores: the reader thread takes a share of a core,
+            // and with the outputs taken strictly in turn, as many workers as cores left a core
+            // idle whenever one waited for its batch (2 000 000 packets on 2 cores: 235 ms with
+            // 2 workers, 194 ms with 3, 193 ms with 4).
+            lines::parallel(reader, &mut sink.out, ann, &sink.cfg, fmt, workers() + 1)
         }
         _ => pump(&mut cap, &mut sink, args, None),
     };
@@ -360,7 +364,7 @@ struct Sink<'a> {
     out: std::io::Stdout,
     /// Lines waiting to be written: batched up to [`BATCH`] bytes so that stdout sees one write
     /// per ~400 lines and the bytes are copied once (a BufWriter would copy each line again).
-    buf: Vec<u8>,
+    buf: Lines,
     format: CaptureFormat,
     verbose: bool,
     lines: bool,
@@ -382,7 +386,7 @@ impl<'a> Sink<'a> {
     ) -> Sink<'a> {
         Sink {
             out: std::io::stdout(),
-            buf: Vec::with_capacity(BATCH + 4096),
+            buf: Lines::with_capacity(BATCH + 4096),
             format: args.output,
             verbose: args.verbose,
             lines: !args.stats && (args.decode || args.write.is_none()),
@@ -397,18 +401,18 @@ impl<'a> Sink<'a> {
     fn packet(&mut self, link: LinkType, ts_ns: i64, wire_len: u32, data: &[u8]) -> Result<()> {
         let rec = &mut self.rec;
         decode_into(rec, link, ts_ns, wire_len, data, &self.cfg);
-        let names = self.stats.record(rec);
+        let (names, flow) = self.stats.record_text(rec);
         if !self.lines {
             return Ok(());
         }
         match self.format {
             CaptureFormat::Text => {
-                text::line(&mut self.buf, rec, &names, self.color);
+                text::write_line(&mut self.buf, rec, names, flow, self.color);
                 if self.verbose {
-                    text::layered(&mut self.buf, rec);
+                    self.buf.append_with(|b| text::layered(b, rec));
                 }
             }
-            CaptureFormat::Json => json::line(&mut self.buf, rec, &names),
+            CaptureFormat::Json => json::write_line(&mut self.buf, rec, names),
         }
         if self.buf.len() >= BATCH {
             self.flush_lines()?;
@@ -418,7 +422,7 @@ impl<'a> Sink<'a> {
 
     /// Writes the waiting lines (also when a live capture is idle, so lines show up at once).
     fn flush_lines(&mut self) -> Result<()> {
-        write_out(&mut self.out, &self.buf)?;
+        write_out(&mut self.out, self.buf.as_bytes())?;
         self.buf.clear();
         flush(&mut self.out)
     }
