@@ -129,6 +129,7 @@ for t in "${targets[@]}"; do
   done
   log=$work/$t.log
   rc=0
+  started=$(date +%s)
   "$bin_dir/$t" "$corpus" -max_total_time="$secs" -timeout="$timeout" -rss_limit_mb="$rss" \
     -print_final_stats=1 -artifact_prefix="$art/" ${max_len:+-max_len="$max_len"} >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -137,11 +138,13 @@ for t in "${targets[@]}"; do
     execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   fi
   execs=${execs:-0}
+  # The seconds it really ran (a crash or an interrupt ends it before SECONDS).
+  ran=$(($(date +%s) - started))
   crashes=$(find "$art" -name 'crash-*' | wc -l)
   timeouts=$(find "$art" -name 'timeout-*' | wc -l)
   ooms=$(find "$art" -name 'oom-*' | wc -l)
   printf '%-22s %14s %8s %9s %5s\n' "$t" "$execs" "$crashes" "$timeouts" "$ooms"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$secs" "$execs" "$crashes" "$timeouts" "$ooms" "${max_len:-default}" >>"$stats"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$ran" "$execs" "$crashes" "$timeouts" "$ooms" "${max_len:-default}" >>"$stats"
   if [ "$rc" -ne 0 ] || [ $((crashes + timeouts + ooms)) -gt 0 ]; then
     failed=1
     mkdir -p "fuzz/artifacts/$t"
