@@ -125,26 +125,32 @@ struct Chunk<'a> {
 fn chunks(input: &str) -> Vec<Chunk<'_>> {
     let mut out = Vec::new();
     let (mut start, mut first_line, mut explicit) = (0usize, 1usize, false);
-    let mut offset = 0usize;
-    for (i, line) in input.split_inclusive('\n').enumerate() {
-        let lineno = i + 1;
-        if is_marker(line, "---") {
-            out.push(Chunk {
-                text: &input[start..offset],
-                first_line,
-                explicit,
-            });
-            (start, first_line, explicit) = (offset, lineno, true);
-        } else if is_marker(line, "...") {
-            let end = offset + line.len();
-            out.push(Chunk {
-                text: &input[start..end],
-                first_line,
-                explicit,
-            });
-            (start, first_line, explicit) = (end, lineno + 1, false);
+    let b = input.as_bytes();
+    // Line by line, each end found with memchr; only a line starting with `-` or `.` can be a
+    // marker (iterating `split_inclusive` lines was a fifth of reading a large intent).
+    let (mut offset, mut lineno) = (0usize, 1usize);
+    while offset < b.len() {
+        let end = memchr::memchr(b'\n', &b[offset..]).map_or(b.len(), |i| offset + i + 1);
+        if matches!(b[offset], b'-' | b'.') {
+            let line = &input[offset..end];
+            if is_marker(line, "---") {
+                out.push(Chunk {
+                    text: &input[start..offset],
+                    first_line,
+                    explicit,
+                });
+                (start, first_line, explicit) = (offset, lineno, true);
+            } else if is_marker(line, "...") {
+                out.push(Chunk {
+                    text: &input[start..end],
+                    first_line,
+                    explicit,
+                });
+                (start, first_line, explicit) = (end, lineno + 1, false);
+            }
         }
-        offset += line.len();
+        offset = end;
+        lineno += 1;
     }
     out.push(Chunk {
         text: &input[start..],
@@ -319,6 +325,49 @@ mod tests {
             .iter()
             .map(|d| d.index)
             .collect()
+    }
+
+    /// The chunks as cutting every line with `split_inclusive` gives them: the streams' edges
+    /// (no final newline, markers first and last, CRLF, markers with comments or text after
+    /// them, `-` and `.` lines that are no markers).
+    #[test]
+    fn chunks_cut_where_the_markers_are() {
+        fn by_lines(input: &str) -> Vec<(&str, usize, bool)> {
+            let mut out = Vec::new();
+            let (mut start, mut first, mut explicit, mut offset) = (0, 1, false, 0);
+            for (i, line) in input.split_inclusive('\n').enumerate() {
+                if is_marker(line, "---") {
+                    out.push((&input[start..offset], first, explicit));
+                    (start, first, explicit) = (offset, i + 1, true);
+                } else if is_marker(line, "...") {
+                    let end = offset + line.len();
+                    out.push((&input[start..end], first, explicit));
+                    (start, first, explicit) = (end, i + 2, false);
+                }
+                offset += line.len();
+            }
+            out.push((&input[start..], first, explicit));
+            out
+        }
+        for input in [
+            "",
+            "\n",
+            "---",
+            "---\n",
+            "a: 1",
+            "a: 1\n---\nb: 2",
+            "---\na: 1\n...\n---\nb: 2\n...",
+            "--- # first\r\na: 1\r\n---\r\n",
+            "---x\n- item\n-- no\n.... no\n...\n# after\n",
+            "- a\n- b\n---\t\n.\n..\n---",
+            "\n\n---\n\n...\n\n",
+        ] {
+            let got: Vec<_> = chunks(input)
+                .iter()
+                .map(|c| (c.text, c.first_line, c.explicit))
+                .collect();
+            assert_eq!(got, by_lines(input), "{input:?}");
+        }
     }
 
     #[test]
