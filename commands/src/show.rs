@@ -140,7 +140,7 @@ impl Shown {
             } => {
                 w.write_all(head.as_bytes())?;
                 netdiag_core::model::json::write_routes_chunked(routes, *depth, |s| {
-                    w.write_all(s.as_bytes())
+                    w.write_all(s)
                 })?;
                 w.write_all(tail.as_bytes())
             }

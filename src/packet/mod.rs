@@ -5,7 +5,7 @@
 
 pub mod annotate;
 pub mod json;
-mod out;
+pub(crate) mod out;
 pub mod stats;
 pub mod text;
 

@@ -396,7 +396,7 @@ fn needs_escape(s: &[u8]) -> bool {
 /// the longest address and its trailing dot fill `d` exactly, and the trailing dot is past the
 /// returned length, overwritten by what comes next).
 #[inline(always)]
-fn put_v4(d: &mut [u8; 16], octets: [u8; 4]) -> usize {
+pub(crate) fn put_v4(d: &mut [u8; 16], octets: [u8; 4]) -> usize {
     let mut n = 0;
     for o in octets {
         let e = OCTET_DOT[usize::from(o)];
