@@ -42,9 +42,10 @@ impl FromStr for MacAddr {
 }
 
 impl MacAddr {
-    /// `aa:bb:cc:dd:ee:ff`, from a table: `write!` with six `{:02x}` was a tenth of `show state
-    /// -o json` on a node with 20 000 neighbour and FDB entries.
-    fn text(&self) -> [u8; 17] {
+    /// `aa:bb:cc:dd:ee:ff`, from a table (also what capture's JSON lines copy): `write!` with six
+    /// `{:02x}` was a tenth of `show state -o json` on a node with 20 000 neighbour and FDB
+    /// entries.
+    pub(crate) fn text(&self) -> [u8; 17] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut t = *b"00:00:00:00:00:00";
         for (i, o) in self.0.into_iter().enumerate() {

@@ -354,9 +354,9 @@ fn put_inner(l: &mut Line<'_>, rec: &PacketRecord) {
     };
     if let Some(e) = &rec.inner_eth {
         key(l, b"\"src_mac\":\"");
-        l.mac(e.src_mac.0);
+        l.mac(e.src_mac);
         l.put(b"\",\"dst_mac\":\"");
-        l.mac(e.dst_mac.0);
+        l.mac(e.dst_mac);
         l.byte(b'"');
     }
     let (mut src, mut dst) = (rec.inner.map(|i| i.src), rec.inner.map(|i| i.dst));

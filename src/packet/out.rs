@@ -8,6 +8,8 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
+use crate::model::mac::MacAddr;
+
 /// "00" to "99": two digits per division.
 const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
@@ -259,13 +261,8 @@ impl<'a> Line<'a> {
 
     /// A MAC address, `aa:bb:cc:dd:ee:ff`.
     #[inline]
-    pub(crate) fn mac(&mut self, m: [u8; 6]) {
-        let mut t = *b"00:00:00:00:00:00";
-        for (i, o) in m.into_iter().enumerate() {
-            t[i * 3] = HEX[usize::from(o >> 4)];
-            t[1 + i * 3] = HEX[usize::from(o & 0xf)];
-        }
-        self.put(&t);
+    pub(crate) fn mac(&mut self, m: MacAddr) {
+        self.put(&m.text());
     }
 
     /// `HH:MM:SS.micro` (UTC) of a time in nanoseconds since the epoch.
